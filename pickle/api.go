@@ -1,0 +1,50 @@
+package pickle
+
+import (
+	"bytes"
+	"io"
+)
+
+// Dialect selects which CPython unpickler the machine imitates.
+type Dialect uint8
+
+const (
+	// DialectC is CPython's C unpickler (_pickle), used by pickle.load,
+	// pickle.loads and torch.load.
+	DialectC Dialect = iota
+	// DialectPython is the pure-Python unpickler (pickle._Unpickler), which
+	// joblib's NumpyUnpickler extends.
+	DialectPython
+)
+
+// Options configures one run of the machine.
+type Options struct {
+	Limits  Limits
+	Dialect Dialect
+	// FileInput says the victim reads from a file object without peek
+	// (io.BytesIO, a zip member): with DialectC a read that crosses the end
+	// of a frame then skips the rest of the frame, as _pickle.c does.
+	// Without it the input is one buffer, as with pickle.loads.
+	FileInput bool
+	// Joblib makes BUILD on a joblib NumpyArrayWrapper read the inline array
+	// that follows it, as joblib's NumpyUnpickler does.
+	Joblib bool
+	// Single stops after the first pickle. By default the machine reads
+	// further pickles back to back until the data ends, and reports bytes
+	// that do not form one as trailing data.
+	Single bool
+}
+
+// Run executes the stream in r (of the given size) on the symbolic machine
+// with one set of options and returns what it saw. It never returns nil;
+// when the stream stops early Trace.Err says where and why.
+func Run(r io.ReaderAt, size int64, opts Options) *Trace {
+	return run(newInput(r, size), opts)
+}
+
+// RunBytes is Run over an in-memory stream.
+func RunBytes(b []byte, opts Options) *Trace {
+	return Run(bytes.NewReader(b), int64(len(b)), opts)
+}
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
