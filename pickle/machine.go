@@ -24,7 +24,7 @@ type machine struct {
 
 	declared    bool            // a PROTO opcode was seen
 	warnedProto map[Opcode]bool // opcodes already reported above the protocol
-	opIdx  int // opcodes executed in this pickle
+	opIdx       int             // opcodes executed in this pickle
 
 	overlay map[string]Value // attribute writes on imported objects, by dotted path
 	items   *int64           // container items built across the run
