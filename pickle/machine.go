@@ -879,7 +879,7 @@ func (m *machine) opBinBytes(op Opcode) error {
 	if err != nil {
 		return err
 	}
-	return m.push(Bytes{B: bl.data, Len: n, Truncated: int64(len(bl.data)) < n, Mutable: op == BYTEARRAY8})
+	return m.push(Bytes{B: bl.data, Len: n, Truncated: int64(len(bl.data)) < n, Mutable: op == BYTEARRAY8, Offset: bl.off})
 }
 
 func (m *machine) opDict() error {

@@ -46,6 +46,10 @@ type Bytes struct {
 	Len       int64
 	Truncated bool
 	Mutable   bool
+	// Offset is where the bytes start in the stream, or -1 when they were
+	// read from a buffered frame or computed; with it a caller can read a
+	// truncated value in full (to scan a nested pickle, for example).
+	Offset int64
 }
 
 // Tuple is a Python tuple.
