@@ -14,7 +14,7 @@ type Limits struct {
 	MaxMemo int
 	// MaxItems is the number of container items built over the whole run,
 	// which bounds memory however the stream shares or repeats values.
-	// Default 16 Mi.
+	// Default 4 Mi, which keeps the machine under about 256 MiB.
 	MaxItems int64
 	// MaxValueBytes is how many bytes of one str or bytes constant are kept;
 	// the rest is skipped and the value is marked Truncated. Default 1 MiB.
@@ -39,7 +39,7 @@ func DefaultLimits() Limits {
 		MaxStack:      1 << 20,
 		MaxMarks:      64 << 10,
 		MaxMemo:       1 << 20,
-		MaxItems:      16 << 20,
+		MaxItems:      4 << 20,
 		MaxValueBytes: 1 << 20,
 		MaxLine:       1 << 20,
 		MaxFrame:      64 << 20,

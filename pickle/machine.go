@@ -960,15 +960,22 @@ func (m *machine) doAppend(x int, many bool) error {
 	if n == x {
 		return nil
 	}
+	if l, ok := m.stack[x-1].(*List); ok {
+		// The common case, without a temporary slice.
+		if err := m.count(int64(n - x)); err != nil {
+			return err
+		}
+		l.Items = append(l.Items, m.stack[x:]...)
+		clear(m.stack[x:])
+		m.stack = m.stack[:x]
+		return nil
+	}
 	items, err := m.popFrom(x)
 	if err != nil {
 		return err
 	}
 	target := m.stack[x-1]
 	switch t := target.(type) {
-	case *List:
-		t.Items = append(t.Items, items...)
-		return nil
 	case *Global:
 		for _, it := range items {
 			if err := m.mutate(MutateAppend, t, nil, it); err != nil {

@@ -142,7 +142,7 @@ type blob struct {
 
 // readBlob consumes n bytes of argument data.
 func (r *reader) readBlob(n int64) (blob, error) {
-	if n < 0 || n > math.MaxInt64/2 {
+	if n < 0 {
 		return blob{}, fmt.Errorf("%w: length %d exceeds the system's maximum size", ErrInvalid, n)
 	}
 	keep := min(n, r.lim.MaxValueBytes)
