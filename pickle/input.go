@@ -21,7 +21,11 @@ type input struct {
 const cacheSize = 64 << 10
 
 func newInput(r io.ReaderAt, size int64) *input {
-	in := &input{r: r, size: size, cache: make([]byte, cacheSize), eofAt: -1}
+	n := cacheSize
+	if size >= 0 && size < cacheSize {
+		n = int(size)
+	}
+	in := &input{r: r, size: size, cache: make([]byte, n), eofAt: -1}
 	if size >= 0 {
 		in.eofAt = size
 	}
@@ -54,6 +58,9 @@ func (in *input) peek(off int64, n int) ([]byte, error) {
 	}
 	if n > len(in.cache) {
 		return in.readFresh(off, n)
+	}
+	if len(in.cache) == 0 {
+		return nil, nil
 	}
 	if err := in.fill(off); err != nil {
 		return nil, err
@@ -116,7 +123,7 @@ func (in *input) indexLine(off, limit int64, maxLen int) (nl int64, found, tooLo
 		if pos-off >= int64(maxLen) {
 			return 0, false, true, nil
 		}
-		chunk := cacheSize
+		chunk := max(1, len(in.cache))
 		b, err := in.peek(pos, chunk)
 		if err != nil {
 			return 0, false, false, err

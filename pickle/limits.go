@@ -28,7 +28,7 @@ type Limits struct {
 	// stream. Default 4096.
 	MaxPickles int
 	// MaxEvents is the number of imports, calls and mutations recorded.
-	// Default 64 Ki.
+	// Default 1 Mi (a 50,000-tensor state dict makes about 150,000).
 	MaxEvents int
 }
 
@@ -44,7 +44,7 @@ func DefaultLimits() Limits {
 		MaxLine:       1 << 20,
 		MaxFrame:      64 << 20,
 		MaxPickles:    4096,
-		MaxEvents:     64 << 10,
+		MaxEvents:     1 << 20,
 	}
 }
 

@@ -256,7 +256,37 @@ func (m *machine) findClass(rawMod, rawName string, op Opcode) (Value, error) {
 	if v, ok := m.overlay[mod+"."+name]; ok {
 		return v, nil
 	}
+	if err := m.lookupFails(mod, name, op); err != nil {
+		return nil, err
+	}
 	return &Global{Module: mod, Name: name, Offset: m.curOff}, nil
+}
+
+// lookupFails reports the find_class failures that do not depend on what
+// the module contains: an empty module name, a dotted name before protocol
+// 4 (getattr of "a.b" itself), and a "<locals>" component after it. (An
+// empty component fails too unless something set that attribute; the
+// machine cannot know, so it keeps going.)
+// A name planted earlier by BUILD is found in the overlay before this.
+func (m *machine) lookupFails(mod, name string, op Opcode) error {
+	if op == EXT1 || op == EXT2 || op == EXT4 {
+		return nil
+	}
+	if mod == "" {
+		return m.fail(ErrInvalid, "Empty module name")
+	}
+	if !strings.Contains(name, ".") {
+		return nil
+	}
+	if m.proto < 4 {
+		return m.fail(ErrInvalid, "Can't get attribute %q on module %q (dotted names need protocol 4)", name, mod)
+	}
+	for _, part := range strings.Split(name, ".") {
+		if part == "<locals>" {
+			return m.fail(ErrInvalid, "Can't get local attribute %q on module %q", name, mod)
+		}
+	}
+	return nil
 }
 
 func (m *machine) call(kind CallKind, callee, args, kwargs Value, method string) (*Object, error) {
@@ -471,8 +501,19 @@ func (m *machine) step(op Opcode) error {
 		m.anomaly(AnomalyOutOfBandBuffer, m.curOff, "NEXT_BUFFER needs out-of-band buffers, which loaders do not pass")
 		return m.fail(ErrInvalid, "pickle stream refers to out-of-band data but no *buffers* argument was given")
 	case READONLY_BUFFER:
-		_, err := m.top()
-		return err
+		v, err := m.top()
+		if err != nil {
+			return err
+		}
+		switch t := v.(type) {
+		case Bytes:
+			t.Mutable = false
+			m.stack[len(m.stack)-1] = t
+			return nil
+		case *Buffer, *Object, *Global, *Persistent, *Extension, *Array:
+			return nil
+		}
+		return m.fail(ErrInvalid, "memoryview: a bytes-like object is required, not '%s'", typeName(v))
 	case EMPTY_TUPLE:
 		return m.push(&Tuple{})
 	case EMPTY_LIST:
@@ -696,7 +737,7 @@ func (m *machine) opLongBin(op Opcode) error {
 			return m.fail(ErrInvalid, "LONG pickle has negative byte count")
 		}
 	}
-	bl, err := m.r.readBlob(n)
+	bl, err := m.r.readBlob(n, false)
 	if err != nil {
 		return err
 	}
@@ -788,7 +829,7 @@ func (m *machine) opBinString(op Opcode) error {
 	if err != nil {
 		return err
 	}
-	bl, err := m.r.readBlob(n)
+	bl, err := m.r.readBlob(n, false)
 	if err != nil {
 		return err
 	}
@@ -800,7 +841,7 @@ func (m *machine) opBinUnicode(op Opcode) error {
 	if err != nil {
 		return err
 	}
-	bl, err := m.r.readBlob(n)
+	bl, err := m.r.readBlob(n, false)
 	if err != nil {
 		return err
 	}
@@ -875,7 +916,7 @@ func (m *machine) opBinBytes(op Opcode) error {
 	if err != nil {
 		return err
 	}
-	bl, err := m.r.readBlob(n)
+	bl, err := m.r.readBlob(n, true)
 	if err != nil {
 		return err
 	}
@@ -1520,4 +1561,3 @@ func (m *machine) persistent(pid Value) error {
 // GlobalPath returns "module.name" for a Global.
 func (g *Global) Path() string { return g.Module + "." + g.Name }
 
-var _ = strings.TrimSpace

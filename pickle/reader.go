@@ -140,8 +140,11 @@ type blob struct {
 	// in-frame blobs are fully in memory; others may be longer than data
 }
 
-// readBlob consumes n bytes of argument data.
-func (r *reader) readBlob(n int64) (blob, error) {
+// readBlob consumes n bytes of argument data. linear marks the bytes and
+// bytearray opcodes, whose data _pickle.c reads with _Unpickler_ReadInto:
+// it takes what the window holds and continues from the file, so those
+// reads never skip buffered bytes.
+func (r *reader) readBlob(n int64, linear bool) (blob, error) {
 	if n < 0 {
 		return blob{}, fmt.Errorf("%w: length %d exceeds the system's maximum size", ErrInvalid, n)
 	}
@@ -159,7 +162,7 @@ func (r *reader) readBlob(n int64) (blob, error) {
 			return blob{off: -1, data: b[:keep], n: n}, nil
 		}
 	}
-	if r.dialect == DialectC {
+	if r.dialect == DialectC && !linear {
 		r.cSkipWindow(n)
 	}
 	ok, err := r.in.has(r.pos, n)
