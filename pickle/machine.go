@@ -1560,4 +1560,3 @@ func (m *machine) persistent(pid Value) error {
 
 // GlobalPath returns "module.name" for a Global.
 func (g *Global) Path() string { return g.Module + "." + g.Name }
-
