@@ -41,6 +41,8 @@ var (
 	diffN    = flag.Int("diff.n", 3000, "TestDifferential: number of mutated inputs")
 	diffSeed = flag.Uint64("diff.seed", 1, "TestDifferential: mutator seed")
 	diffOut  = flag.String("diff.out", "", "TestDifferential: directory for disagreeing inputs (default: the test's temporary directory)")
+	diffDir  = flag.String("diff.dir", "", "TestDifferential: extra directory of inputs (every file, recursively)")
+	diffShow = flag.Int("diff.show", 10, "TestDifferential: number of disagreements to describe in full")
 )
 
 const (
@@ -107,6 +109,8 @@ func TestDifferential(t *testing.T) {
 	out := *diffOut
 	if out == "" {
 		out = t.TempDir()
+	} else if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
 	}
 	var report strings.Builder
 	fmt.Fprintf(&report, "differential: %d inputs (seed %d, -diff.n %d)\n", len(inputs), *diffSeed, *diffN)
@@ -142,9 +146,9 @@ func TestDifferential(t *testing.T) {
 		})
 	}
 	shown := 0
-	for round := 0; shown < 10 && shown < len(all); round++ {
+	for round := 0; shown < *diffShow && shown < len(all); round++ {
 		for _, k := range keys {
-			if round < len(groups[k]) && shown < 10 {
+			if round < len(groups[k]) && shown < *diffShow {
 				d := all[groups[k][round]]
 				d.write(&report, inputs[d.index])
 				shown++
@@ -234,6 +238,9 @@ func diffInputs(t *testing.T) ([]namedInput, map[string]int) {
 		}
 	}
 	addDir(corpusDir, true)
+	if *diffDir != "" {
+		addDir(*diffDir, true)
+	}
 	addDir("testdata", false)
 	addDir("testdata/diff/seeds", false)
 	addDir("testdata/diff/regressions", false)
@@ -457,10 +464,12 @@ func compareMode(inputs []namedInput, results []recResult, mode string) (*stats,
 		mSet := full
 		if cut != nil {
 			mSet = importSet(tr, cut)
-		} else if strings.Contains(rec.Err, "__mg_") {
+		}
+		checkMore := true
+		if strings.Contains(rec.Err, "__mg_") {
 			// CPython failed on one of the stand-ins at a point the trace
 			// does not show: only "fewer" can be checked.
-			cutWhy = "stand-in rejected: " + rec.Err
+			cutWhy, checkMore = "stand-in rejected: "+rec.Err, false
 		}
 		d := disagreement{mode: mode, index: i, rec: rec, recSet: sortedPairs(recSet), mSet: sortedPairs(full),
 			machineErr: tr.Err, pickles: tr.Pickles}
@@ -495,7 +504,7 @@ func compareMode(inputs []namedInput, results []recResult, mode string) (*stats,
 		if limited || rec.Outcome == "inconclusive" {
 			continue
 		}
-		if cut != nil || cutWhy == "" {
+		if checkMore {
 			if extra := minus(mSet, recSet); len(extra) > 0 {
 				st.more++
 				d.kind, d.extra, d.note = "more", sortedPairs(extra), cutWhy
