@@ -92,11 +92,14 @@ func TestDifferential(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var wg sync.WaitGroup
+	took := make([]time.Duration, len(modes))
 	for i, mode := range modes {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			start := time.Now()
 			results[i], errs[i] = runRecorder(ctx, python, script, records, len(inputs), mode)
+			took[i] = time.Since(start)
 		}()
 	}
 	wg.Wait()
@@ -115,12 +118,14 @@ func TestDifferential(t *testing.T) {
 	var report strings.Builder
 	fmt.Fprintf(&report, "differential: %d inputs (seed %d, -diff.n %d)\n", len(inputs), *diffSeed, *diffN)
 	for _, reason := range sortedKeys(skipped) {
-		fmt.Fprintf(&report, "  skipped %d corpus files: %s\n", skipped[reason], reason)
+		fmt.Fprintf(&report, "  skipped %d files: %s\n", skipped[reason], reason)
 	}
 	var all []disagreement
 	for i, mode := range modes {
+		start := time.Now()
 		st, ds := compareMode(inputs, results[i], mode)
 		st.write(&report, mode)
+		fmt.Fprintf(&report, "  time: recorder %v, machine %v\n", took[i].Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 		all = append(all, ds...)
 	}
 	groups := map[string][]int{}
@@ -158,9 +163,11 @@ func TestDifferential(t *testing.T) {
 	if len(all) > shown {
 		fmt.Fprintf(&report, "\n... %d more disagreements written to %s\n", len(all)-shown, out)
 	}
-	t.Log(report.String())
 	if testing.Verbose() {
-		fmt.Print(report.String())
+		fmt.Print(report.String()) // once, not again through t.Log
+		t.Logf("differential: report printed above")
+	} else {
+		t.Log(report.String())
 	}
 	if len(all) > 0 {
 		t.Errorf("%d disagreements between the machine and CPython's C unpickler (see log)", len(all))
@@ -220,6 +227,11 @@ func diffInputs(t *testing.T) ([]namedInput, map[string]int) {
 				return nil
 			}
 			if !recursive && !strings.HasSuffix(p, ".pkl") {
+				return nil
+			}
+			switch filepath.Ext(p) {
+			case ".md", ".json", ".py", ".txt":
+				skipped["documentation or code, not a model file"]++
 				return nil
 			}
 			data, err := os.ReadFile(p)
@@ -386,6 +398,7 @@ type stats struct {
 	fewer, more, outcome                    int
 	machineLimit                            int
 	inconclusiveWhy                         map[string]int
+	examples                                []string // inconclusive inputs other than MemoryError
 }
 
 func (s *stats) write(w *strings.Builder, mode string) {
@@ -393,6 +406,9 @@ func (s *stats) write(w *strings.Builder, mode string) {
 		mode, s.compared, s.recOK, s.recError, s.inconclusive, s.crashed, s.machineLimit)
 	for _, why := range sortedKeys(s.inconclusiveWhy) {
 		fmt.Fprintf(w, "    inconclusive: %d x %s\n", s.inconclusiveWhy[why], why)
+	}
+	for _, e := range s.examples {
+		fmt.Fprintf(w, "      e.g. %s\n", e)
 	}
 	fmt.Fprintf(w, "  %d compared only up to where the machine kept an opaque value the stand-ins cannot be (model-limited)\n", s.modelLimited)
 	fmt.Fprintf(w, "  disagreements: %d fewer (machine missed an import CPython made), %d more (machine reported an import CPython did not make), %d outcome (CPython completed, machine did not agree)\n",
@@ -481,6 +497,9 @@ func compareMode(inputs []namedInput, results []recResult, mode string) (*stats,
 		case rec.Outcome == "inconclusive":
 			st.inconclusive++
 			st.inconclusiveWhy[inconclusiveKind(rec.Err)]++
+			if len(st.examples) < 5 && !strings.HasPrefix(rec.Err, "MemoryError") {
+				st.examples = append(st.examples, fmt.Sprintf("input %d (%s, %d bytes): %s", i, in.name, len(in.data), truncate(rec.Err, 120)))
+			}
 		default:
 			st.compared++
 			if rec.Outcome == "ok" {
