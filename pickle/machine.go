@@ -138,7 +138,9 @@ func (m *machine) loop() error {
 		if info == nil {
 			return m.fail(ErrInvalid, "invalid load key, %s", pyByteRepr(b[0]))
 		}
-		if m.declared && info.Proto > m.proto && !m.warnedProto[op] {
+		// Protocols 0 and 1 have no PROTO opcode; a stream that declares
+		// none but uses protocol 2+ opcodes was not written by a pickler.
+		if (m.declared && info.Proto > m.proto || !m.declared && info.Proto >= 2 && op != PROTO) && !m.warnedProto[op] {
 			m.warnedProto[op] = true
 			m.anomaly(AnomalyProtoOpcode, m.curOff, fmt.Sprintf("%s needs protocol %d, stream declared %d", info.Name, info.Proto, m.proto))
 		}
@@ -253,13 +255,26 @@ func (m *machine) findClass(rawMod, rawName string, op Opcode) (Value, error) {
 		}
 	}
 	m.trace.Imports = append(m.trace.Imports, Import{Module: mod, Name: name, RawModule: rawMod, RawName: rawName, Offset: m.curOff, Op: op, Stream: m.stream})
-	if v, ok := m.overlay[mod+"."+name]; ok {
+	key := m.attrKey(mod, name)
+	if v, ok := m.overlay[key]; ok {
 		return v, nil
 	}
 	if err := m.lookupFails(mod, name, op); err != nil {
 		return nil, err
 	}
-	return &Global{Module: mod, Name: name, Offset: m.curOff}, nil
+	return &Global{Module: mod, Name: name, Offset: m.curOff, key: key}, nil
+}
+
+// attrKey names the object find_class returns by the steps that reach it:
+// the module, then getattr of the whole name (protocol < 4) or of each
+// dotted component (protocol 4+). BUILD on that object stores attributes
+// under key + "\x00" + attribute, which is the key a later import of that
+// attribute computes.
+func (m *machine) attrKey(mod, name string) string {
+	if m.proto >= 4 {
+		return mod + "\x00" + strings.ReplaceAll(name, ".", "\x00")
+	}
+	return mod + "\x00" + name
 }
 
 // lookupFails reports the find_class failures that do not depend on what
@@ -274,6 +289,9 @@ func (m *machine) lookupFails(mod, name string, op Opcode) error {
 	}
 	if mod == "" {
 		return m.fail(ErrInvalid, "Empty module name")
+	}
+	if m.proto >= 4 && name == "<locals>" {
+		return m.fail(ErrInvalid, "Can't get local attribute %q on module %q", name, mod)
 	}
 	if !strings.Contains(name, ".") {
 		return nil
@@ -686,7 +704,7 @@ func (m *machine) opInt() error {
 		return m.push(Int{Small: x})
 	}
 	v, ok := pyIntLiteral(string(beforeNUL(l)), 0)
-	if !ok || bytesHasNUL(l) {
+	if !ok {
 		return m.fail(ErrInvalid, "invalid literal for int() with base 0: %q", l)
 	}
 	return m.push(v)
@@ -1017,6 +1035,17 @@ func (m *machine) doAppend(x int, many bool) error {
 	}
 	target := m.stack[x-1]
 	switch t := target.(type) {
+	case Bytes:
+		if !t.Mutable {
+			break
+		}
+		// bytearray.append / bytearray.extend take ints in range(256).
+		for _, it := range items {
+			if err := m.byteValue(it); err != nil {
+				return err
+			}
+		}
+		return nil
 	case *Global:
 		for _, it := range items {
 			if err := m.mutate(MutateAppend, t, nil, it); err != nil {
@@ -1055,6 +1084,16 @@ func (m *machine) doSetItems(x int) error {
 	for i := 0; i < len(items); i += 2 {
 		k, v := items[i], items[i+1]
 		switch t := target.(type) {
+		case Bytes:
+			if !t.Mutable {
+				return m.fail(ErrInvalid, "'bytes' object does not support item assignment")
+			}
+			if err := m.checkIndex(k, t.Len, "bytearray"); err != nil {
+				return err
+			}
+			if err := m.byteValue(v); err != nil {
+				return err
+			}
 		case *Dict:
 			if !hashable(k, 0) {
 				return m.fail(ErrInvalid, "unhashable type: '%s'", typeName(k))
@@ -1065,8 +1104,15 @@ func (m *machine) doSetItems(x int) error {
 				return err
 			}
 		case *List:
-			if _, ok := k.(Int); !ok && !opaque(k) {
-				return m.fail(ErrInvalid, "list indices must be integers or slices, not %s", typeName(k))
+			if err := m.checkIndex(k, int64(len(t.Items)), "list"); err != nil {
+				return err
+			}
+			if n, ok := k.(Int); ok && n.Big == nil {
+				i := n.Small
+				if i < 0 {
+					i += int64(len(t.Items))
+				}
+				t.Items[i] = v
 			}
 		default:
 			if opaque(target) {
@@ -1079,6 +1125,43 @@ func (m *machine) doSetItems(x int) error {
 		}
 	}
 	return nil
+}
+
+// checkIndex checks a sequence index as list.__setitem__ does.
+func (m *machine) checkIndex(k Value, n int64, what string) error {
+	switch t := k.(type) {
+	case Int:
+		if t.Big != nil || t.Small < -n || t.Small >= n {
+			return m.fail(ErrInvalid, "%s assignment index out of range", what)
+		}
+		return nil
+	case Bool:
+		if (t && n < 2) || (!t && n < 1) {
+			return m.fail(ErrInvalid, "%s assignment index out of range", what)
+		}
+		return nil
+	}
+	if opaque(k) {
+		return nil
+	}
+	return m.fail(ErrInvalid, "%s indices must be integers or slices, not %s", what, typeName(k))
+}
+
+// byteValue checks a value stored into a bytearray.
+func (m *machine) byteValue(v Value) error {
+	switch t := v.(type) {
+	case Int:
+		if t.Big != nil || t.Small < 0 || t.Small > 255 {
+			return m.fail(ErrInvalid, "byte must be in range(0, 256)")
+		}
+		return nil
+	case Bool:
+		return nil
+	}
+	if opaque(v) {
+		return nil
+	}
+	return m.fail(ErrInvalid, "'%s' object cannot be interpreted as an integer", typeName(v))
 }
 
 func (m *machine) opAddItems() error {
@@ -1436,15 +1519,30 @@ func (m *machine) opBuild() error {
 		_, err := m.call(CallSetState, inst, &Tuple{Items: []Value{state}}, nil, "__setstate__")
 		return err
 	}
-	// Builtin data (list, dict, ...) has no __setstate__ and no __dict__.
+	// Builtin data (list, dict, ...) has no __setstate__ and no __dict__:
+	// BUILD works only when it has nothing to set.
 	st, slot := splitState(state)
-	if isNoneOrNil(st) && slot == nil {
+	stateEmpty := isNoneOrNil(st) || (m.py() && isEmptyOrNone(st))
+	if !stateEmpty {
+		if _, ok := st.(*Dict); !ok && !opaque(st) && !m.py() {
+			return m.fail(ErrInvalid, "state is not a dictionary")
+		}
+		return m.fail(ErrInvalid, "'%s' object has no attribute '__dict__'", typeName(inst))
+	}
+	if slot == nil || (m.py() && isEmptyOrNone(slot)) {
 		return nil
 	}
-	if m.py() && isEmptyOrNone(st) && isEmptyOrNone(slot) {
+	d, ok := slot.(*Dict)
+	if !ok {
+		if opaque(slot) {
+			return nil
+		}
+		return m.fail(ErrInvalid, "slot state is not a dictionary")
+	}
+	if len(d.Keys) == 0 {
 		return nil
 	}
-	return m.fail(ErrInvalid, "'%s' object has no attribute '__dict__'", typeName(inst))
+	return m.fail(ErrInvalid, "'%s' object has no attribute %s", typeName(inst), Render(d.Keys[0], RenderOptions{}))
 }
 
 func isNoneOrNil(v Value) bool {
@@ -1478,7 +1576,7 @@ func splitState(state Value) (Value, Value) {
 // module, class or function, visible to later imports of the same path.
 func (m *machine) buildOnGlobal(g *Global, state Value) error {
 	st, slot := splitState(state)
-	base := g.Module + "." + g.Name
+	base := g.key
 	apply := func(v Value, what string) error {
 		if v == nil {
 			return nil
@@ -1497,11 +1595,14 @@ func (m *machine) buildOnGlobal(g *Global, state Value) error {
 			return m.fail(ErrInvalid, "slot state is not a dictionary")
 		}
 		for i, k := range d.Keys {
+			if _, isStr := k.(Str); what == "slotstate" && !isStr && !opaque(k) {
+				return m.fail(ErrInvalid, "attribute name must be string, not '%s'", typeName(k))
+			}
 			if err := m.mutate(MutateSetAttr, g, k, d.Vals[i]); err != nil {
 				return err
 			}
-			if s, ok := k.(Str); ok && !s.Truncated {
-				m.overlay[base+"."+s.S] = d.Vals[i]
+			if s, ok := k.(Str); ok && !s.Truncated && base != "" {
+				m.overlay[base+"\x00"+s.S] = d.Vals[i]
 			}
 		}
 		return nil

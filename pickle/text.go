@@ -41,6 +41,11 @@ func pyIntLiteral(s string, base int) (Int, bool) {
 		return Int{}, false
 	}
 	digits := strings.ReplaceAll(s, "_", "")
+	if b == 10 && len(digits) > maxStrDigits {
+		// CPython 3.11+ refuses to convert longer decimal strings
+		// (sys.get_int_max_str_digits(), default 4300).
+		return Int{}, false
+	}
 	if base == 0 && b == 10 && len(digits) > 1 && digits[0] == '0' && strings.Trim(digits, "0") != "" {
 		return Int{}, false
 	}
@@ -53,6 +58,9 @@ func pyIntLiteral(s string, base int) (Int, bool) {
 	}
 	return bigToInt(v), true
 }
+
+// maxStrDigits is CPython's default limit on decimal digits in int().
+const maxStrDigits = 4300
 
 func isPySpace(r rune) bool {
 	switch r {
@@ -109,10 +117,9 @@ func cStrtol(s []byte) (int64, bool) {
 		end = 0 // no conversion: endptr is the start of the string
 		_ = start
 	}
+	// The caller passes the text before any NUL, so reaching its end means
+	// endptr points at '\0' or '\n': accepted, even with no digits.
 	if end < len(s) && s[end] != '\n' && s[end] != 0 {
-		return 0, false
-	}
-	if end == len(s) && digits == 0 {
 		return 0, false
 	}
 	if overflow || (!neg && v > math.MaxInt64) || (neg && v > 1<<63) {
@@ -293,10 +300,14 @@ func rawUnicodeEscape(s []byte) (string, error) {
 	return sb.String(), nil
 }
 
-// writeRuneLoose writes r, keeping lone surrogates visible as \udxxx.
+// writeRuneLoose writes r as UTF-8, encoding lone surrogates the way the
+// "surrogatepass" handler does (three bytes ED xx xx), so a str holding
+// them compares equal to what CPython would produce.
 func writeRuneLoose(sb *strings.Builder, r rune) {
 	if r >= 0xD800 && r <= 0xDFFF {
-		fmt.Fprintf(sb, "\\u%04x", r)
+		sb.WriteByte(0xE0 | byte(r>>12))
+		sb.WriteByte(0x80 | byte(r>>6)&0x3F)
+		sb.WriteByte(0x80 | byte(r)&0x3F)
 		return
 	}
 	sb.WriteRune(r)

@@ -81,6 +81,7 @@ type Global struct {
 	Module string
 	Name   string
 	Offset int64
+	key    string // attribute path: module, then the name's traversal steps
 }
 
 // Object is the result of a call the unpickler would make: an instance made
