@@ -395,7 +395,7 @@ loop:
 type stats struct {
 	compared, recOK, recError, agreeOutcome int
 	inconclusive, crashed, modelLimited     int
-	fewer, more, outcome                    int
+	fewer, more, outcome, persistent        int
 	machineLimit                            int
 	inconclusiveWhy                         map[string]int
 	examples                                []string // inconclusive inputs other than MemoryError
@@ -411,13 +411,13 @@ func (s *stats) write(w *strings.Builder, mode string) {
 		fmt.Fprintf(w, "      e.g. %s\n", e)
 	}
 	fmt.Fprintf(w, "  %d compared only up to where the machine kept an opaque value the stand-ins cannot be (model-limited)\n", s.modelLimited)
-	fmt.Fprintf(w, "  disagreements: %d fewer (machine missed an import CPython made), %d more (machine reported an import CPython did not make), %d outcome (CPython completed, machine did not agree)\n",
-		s.fewer, s.more, s.outcome)
+	fmt.Fprintf(w, "  disagreements: %d fewer (machine missed an import CPython made), %d more (machine reported an import CPython did not make), %d outcome (pickles completed or error differ), %d persistent_load counts\n",
+		s.fewer, s.more, s.outcome, s.persistent)
 }
 
 // disagreement is one input where the machine and CPython differ.
 type disagreement struct {
-	mode, kind     string // kind: fewer, more, outcome
+	mode, kind     string // kind: fewer, more, outcome, persistent
 	index          int
 	rec            recResult
 	recSet, mSet   []pair
@@ -482,7 +482,7 @@ func compareMode(inputs []namedInput, results []recResult, mode string) (*stats,
 			mSet = importSet(tr, cut)
 		}
 		checkMore := true
-		if strings.Contains(rec.Err, "__mg_") {
+		if standinRejected(rec.Err) {
 			// CPython failed on one of the stand-ins at a point the trace
 			// does not show: only "fewer" can be checked.
 			cutWhy, checkMore = "stand-in rejected: "+rec.Err, false
@@ -531,7 +531,18 @@ func compareMode(inputs []namedInput, results []recResult, mode string) (*stats,
 				continue
 			}
 		}
-		if rec.Outcome == "ok" && cutWhy == "" && (tr.Err != nil || tr.Pickles != rec.Pickles) {
+		if checkMore {
+			// With a cut, CPython made at least the machine's loads before
+			// it and at most all of them.
+			if lo, hi := persistentLoads(tr, cut), len(tr.Persistent); rec.PIDs < lo || rec.PIDs > hi {
+				st.persistent++
+				d.kind = "persistent"
+				d.note = fmt.Sprintf("CPython called persistent_load %d times, the machine reports %d (%d before the cut)", rec.PIDs, hi, lo)
+				ds = append(ds, d)
+				continue
+			}
+		}
+		if cutWhy == "" && !sameOutcome(rec, tr) {
 			st.outcome++
 			d.kind = "outcome"
 			ds = append(ds, d)
@@ -633,6 +644,42 @@ func importSet(tr *pickle.Trace, cut *position) map[pair]bool {
 		s[pair{im.RawModule, im.RawName}] = true
 	}
 	return s
+}
+
+// sameOutcome reports whether the machine ended as CPython did: the same
+// number of complete pickles, and an error exactly when CPython's first
+// load failed. (When a later pickle fails, CPython's load raises but the
+// machine reports the bytes as trailing data, with no error.)
+func sameOutcome(rec recResult, tr *pickle.Trace) bool {
+	if tr.Pickles != rec.Pickles {
+		return false
+	}
+	if rec.Outcome == "ok" {
+		return tr.Err == nil
+	}
+	return (tr.Err != nil) == (rec.Pickles == 0)
+}
+
+// standinRejected reports whether CPython's error shows it rejected a
+// stand-in where the machine keeps an opaque value that may be anything:
+// the message names a stand-in type, or it is a type check on BUILD state,
+// which the machine lets opaque values pass without recording an event.
+func standinRejected(err string) bool {
+	return strings.Contains(err, "__mg_") ||
+		strings.HasPrefix(err, "UnpicklingError: state is not a dictionary") ||
+		strings.HasPrefix(err, "UnpicklingError: slot state is not a dictionary")
+}
+
+// persistentLoads counts the machine's persistent loads, those before cut
+// if cut is set.
+func persistentLoads(tr *pickle.Trace, cut *position) int {
+	n := 0
+	for _, p := range tr.Persistent {
+		if cut == nil || (position{p.Stream, p.Offset}).before(*cut) {
+			n++
+		}
+	}
+	return n
 }
 
 func (r recResult) pairs() (map[pair]bool, error) {
