@@ -58,6 +58,9 @@ func run(in *input, opts Options) *Trace {
 		t.End = m.r.offset()
 		if errors.Is(err, errStop) {
 			t.Pickles++
+			if stream > 0 {
+				m.anomaly(AnomalyMultiplePickles, start, fmt.Sprintf("pickle %d starts at offset %d, after the first STOP", stream+1, start))
+			}
 			start = m.r.resume()
 			t.End = start
 			if opts.Single || m.r.straddledStop() {
@@ -68,23 +71,41 @@ func run(in *input, opts Options) *Trace {
 				t.Err = &FormatError{Offset: start, Msg: herr.Error(), Err: ErrInvalid}
 				return t
 			}
-			if !more {
+			if !more || blankTail(in, start) {
 				return t
-			}
-			if stream == 0 {
-				m.anomaly(AnomalyTrailingData, start, "data after STOP")
 			}
 			continue
 		}
 		if stream > 0 && t.Err == nil {
-			// The bytes after the first pickle are not a complete pickle:
-			// CPython stops at the first STOP, so this is trailing data.
-			m.anomaly(AnomalyTrailingData, start, fmt.Sprintf("trailing bytes after STOP do not form a pickle: %v", err))
+			// The bytes after a complete pickle are not a pickle: pickle.load
+			// stops at STOP and never reads them.
+			m.anomaly(AnomalyTrailingData, start, fmt.Sprintf("%d bytes after STOP do not form a pickle: %v", max(0, in.eofAt-start), err))
 			return t
 		}
 		t.Err = err
 		return t
 	}
+}
+
+// blankTail reports whether everything from off to the end of the input is
+// ASCII whitespace or NUL padding (at most 4 KiB of it): an editor's final
+// newline or block padding, which can hold no pickle.
+func blankTail(in *input, off int64) bool {
+	if in.eofAt < 0 || in.eofAt-off > 4096 {
+		return false
+	}
+	b, err := in.peek(off, int(in.eofAt-off))
+	if err != nil {
+		return false
+	}
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\n', '\r', '\v', '\f', 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // straddledStop is a hook for future use; a pickle that ends normally
@@ -271,10 +292,11 @@ func (m *machine) findClass(rawMod, rawName string, op Opcode) (Value, error) {
 // under key + "\x00" + attribute, which is the key a later import of that
 // attribute computes.
 func (m *machine) attrKey(mod, name string) string {
+	base := strings.ReplaceAll(mod, ".", "\x00") // import a.b is getattr(a, "b") for submodules
 	if m.proto >= 4 {
-		return mod + "\x00" + strings.ReplaceAll(name, ".", "\x00")
+		return base + "\x00" + strings.ReplaceAll(name, ".", "\x00")
 	}
-	return mod + "\x00" + name
+	return base + "\x00" + name
 }
 
 // lookupFails reports the find_class failures that do not depend on what

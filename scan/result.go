@@ -14,6 +14,7 @@ const (
 	StatusFindings   Status = "findings"   // fully scanned, findings reported
 	StatusIncomplete Status = "incomplete" // could not be scanned to the end (parse error, limit); never clean
 	StatusError      Status = "error"      // could not be read at all (I/O)
+	StatusSkipped    Status = "skipped"    // not a format modelgate reads, and not a pickle any loader would run
 )
 
 // FileResult is what scanning one file found.

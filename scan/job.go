@@ -1,0 +1,212 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/modelgate/modelgate/finding"
+	"github.com/modelgate/modelgate/formats/compress"
+	"github.com/modelgate/modelgate/pickle"
+	"github.com/modelgate/modelgate/scan/rules"
+	"github.com/modelgate/modelgate/scan/rules/nestedpickle"
+)
+
+// job is the scan of one top-level file and everything nested in it.
+type job struct {
+	s        *Scanner
+	ctx      context.Context
+	fr       *FileResult
+	imports  map[string]bool
+	inflated int64
+
+	incomplete bool
+	recognised bool
+	formats    []string
+}
+
+func (j *job) fail(member string, format string, args ...any) {
+	j.incomplete = true
+	msg := fmt.Sprintf(format, args...)
+	if member != "" {
+		msg = member + ": " + msg
+	}
+	j.fr.Errors = append(j.fr.Errors, msg)
+}
+
+func (j *job) noteFormat(depth int, name string) {
+	if depth == 0 || len(j.formats) < 8 {
+		j.formats = append(j.formats, name)
+	}
+}
+
+// stream scans one byte stream: the file itself, a decompressed layer or a
+// nested pickle.
+func (j *job) stream(r io.ReaderAt, size int64, member string, depth int) {
+	if err := j.ctx.Err(); err != nil {
+		j.fail(member, "scan cancelled: %v", err)
+		return
+	}
+	if depth > j.s.opts.Limits.MaxDepth {
+		j.fail(member, "nesting deeper than %d layers (MaxDepth); not scanned", j.s.opts.Limits.MaxDepth)
+		return
+	}
+	head := make([]byte, 64)
+	n, err := r.ReadAt(head, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		j.fail(member, "reading: %v", err)
+		return
+	}
+	head = head[:n]
+	if k, ok := compress.Sniff(head); ok {
+		j.decompress(k, r, size, member, depth)
+		return
+	}
+	j.pickle(r, size, member, depth, head)
+}
+
+// decompress inflates a compressed layer into a temporary file (never into
+// memory) and scans its content.
+func (j *job) decompress(k compress.Kind, r io.ReaderAt, size int64, member string, depth int) {
+	lim := j.s.opts.Limits
+	dl := lim.Decompress
+	if left := lim.MaxTotalInflated - j.inflated; left < dl.MaxOutput {
+		dl.MaxOutput = left
+	}
+	zr, err := compress.NewReader(k, io.NewSectionReader(r, 0, size), dl)
+	if err != nil {
+		j.fail(member, "%s: %v", k, err)
+		return
+	}
+	defer zr.Close()
+	tmp, err := os.CreateTemp(j.s.opts.TempDir, "modelgate-inflate-*")
+	if err != nil {
+		j.fail(member, "creating a temporary file for %s data: %v", k, err)
+		return
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	n, err := io.Copy(tmp, zr)
+	j.inflated += n
+	if err != nil {
+		j.fail(member, "%s stream: %v (after %d decompressed bytes)", k, err, n)
+		if n == 0 {
+			return
+		}
+		// Scan what was inflated: calls in it run before the loader fails.
+	}
+	j.recognised = true
+	j.noteFormat(depth, string(k))
+	j.stream(tmp, n, member, depth+1)
+}
+
+// pickle scans a stream as a pickle (or joblib file).
+func (j *job) pickle(r io.ReaderAt, size int64, member string, depth int, head []byte) {
+	if len(head) == 0 {
+		j.noteFormat(depth, "empty")
+		return
+	}
+	opts := pickle.Options{Limits: j.s.opts.Limits.Pickle}
+	t := pickle.Analyze(r, size, opts)
+	events := len(t.Imports) + len(t.Calls) + len(t.Mutations) + len(t.Dynamic) + len(t.Persistent)
+	cut := errors.Is(t.Err, pickle.ErrTruncated) && t.Ops >= 2
+	if t.Pickles == 0 && events == 0 && pickle.Opcode(head[0]) != pickle.PROTO && !cut {
+		// Not a pickle: its first opcodes are already invalid, so no
+		// loader would run anything in it.
+		if depth == 0 {
+			j.fr.Errors = append(j.fr.Errors, fmt.Sprintf("not a pickle: %v", t.Err))
+		} else {
+			j.fail(member, "decompressed data is not a pickle: %v", t.Err)
+		}
+		return
+	}
+	j.recognised = true
+	format := "pickle"
+	if len(t.Arrays) > 0 || hasImport(t, "joblib.numpy_pickle", "NumpyArrayWrapper") {
+		format = "joblib"
+	}
+	j.noteFormat(depth, format)
+	for _, im := range t.Imports {
+		if im.Module != pickle.ExtModule {
+			j.imports[im.Path()] = true
+		}
+	}
+	ctx := &rules.Context{Trace: t, Policy: j.s.opts.Policy, Format: format,
+		Location: finding.Location{Path: j.fr.Path, Member: member}}
+	for _, rule := range j.s.rules {
+		j.fr.Findings = append(j.fr.Findings, rule.Check(ctx)...)
+	}
+	if t.Err != nil {
+		j.fail(member, "pickle stream stopped: %v", t.Err)
+	}
+	j.nested(t, r, member, depth)
+}
+
+func hasImport(t *pickle.Trace, mod, name string) bool {
+	for _, im := range t.Imports {
+		if im.Module == mod && im.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// nested scans the bytes each loader call inside the pickle would unpickle.
+func (j *job) nested(t *pickle.Trace, r io.ReaderAt, member string, depth int) {
+	for _, c := range t.Calls {
+		if !nestedpickle.IsLoader(c) {
+			continue
+		}
+		p, ok := nestedpickle.Payload(c)
+		if !ok {
+			continue
+		}
+		sub := joinMember(member, "nested@"+strconv.FormatInt(c.Offset, 10))
+		var src io.ReaderAt = bytes.NewReader(p.B)
+		n := int64(len(p.B))
+		if p.Truncated {
+			if p.Offset < 0 {
+				j.fail(sub, "nested payload of %d bytes too large to hold and not addressable; not scanned", p.Len)
+				continue
+			}
+			src, n = io.NewSectionReader(r, p.Offset, p.Len), p.Len
+		}
+		j.stream(src, n, sub, depth+1)
+	}
+}
+
+func joinMember(parent, child string) string {
+	if parent == "" {
+		return child
+	}
+	return parent + "/" + child
+}
+
+// finish sets the file's status and format.
+func (j *job) finish() {
+	fr := j.fr
+	fr.Format = strings.Join(j.formats, "+")
+	for p := range j.imports {
+		fr.Imports = append(fr.Imports, p)
+	}
+	sortStrings(fr.Imports)
+	sortFindings(fr.Findings)
+	switch {
+	case j.incomplete:
+		fr.Status = StatusIncomplete
+	case len(fr.Findings) > 0:
+		fr.Status = StatusFindings
+	case !j.recognised:
+		fr.Status = StatusSkipped
+		if fr.Format == "" {
+			fr.Format = "unknown"
+		}
+	default:
+		fr.Status = StatusClean
+	}
+}

@@ -1,0 +1,36 @@
+// Package list is the explicit registry of scan rules.
+package list
+
+import (
+	"github.com/modelgate/modelgate/scan/rules"
+	"github.com/modelgate/modelgate/scan/rules/deniedglobal"
+	"github.com/modelgate/modelgate/scan/rules/differential"
+	"github.com/modelgate/modelgate/scan/rules/dynamicglobal"
+	"github.com/modelgate/modelgate/scan/rules/errorafter"
+	"github.com/modelgate/modelgate/scan/rules/extopcode"
+	"github.com/modelgate/modelgate/scan/rules/framing"
+	"github.com/modelgate/modelgate/scan/rules/globalmutation"
+	"github.com/modelgate/modelgate/scan/rules/indirectcall"
+	"github.com/modelgate/modelgate/scan/rules/nestedpickle"
+	"github.com/modelgate/modelgate/scan/rules/protocol"
+	"github.com/modelgate/modelgate/scan/rules/trailingdata"
+	"github.com/modelgate/modelgate/scan/rules/unlistedglobal"
+)
+
+// Pickle returns every rule run on pickle streams, in report order.
+func Pickle() []rules.Rule {
+	return []rules.Rule{
+		deniedglobal.Rule{},
+		unlistedglobal.Rule{},
+		dynamicglobal.Rule{},
+		extopcode.Rule{},
+		globalmutation.Rule{},
+		nestedpickle.Rule{},
+		indirectcall.Rule{},
+		errorafter.Rule{},
+		framing.Rule{},
+		differential.Rule{},
+		trailingdata.Rule{},
+		protocol.Rule{},
+	}
+}
