@@ -118,9 +118,7 @@ func (j *job) pickle(r io.ReaderAt, size int64, member string, depth int, head [
 	if t.Pickles == 0 && events == 0 && pickle.Opcode(head[0]) != pickle.PROTO && !cut {
 		// Not a pickle: its first opcodes are already invalid, so no
 		// loader would run anything in it.
-		if depth == 0 {
-			j.fr.Errors = append(j.fr.Errors, fmt.Sprintf("not a pickle: %v", t.Err))
-		} else {
+		if depth > 0 {
 			j.fail(member, "decompressed data is not a pickle: %v", t.Err)
 		}
 		return
