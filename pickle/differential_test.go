@@ -592,6 +592,13 @@ func modelCut(tr *pickle.Trace) (*position, string) {
 			if c.Kind == pickle.CallNewObjEx && (isClass(c.Kwargs) || isInstance(c.Kwargs)) {
 				at(p, "NEWOBJ_EX kwargs made by code")
 			}
+			if d, ok := c.Kwargs.(*pickle.Dict); ok && c.Kind == pickle.CallNewObjEx {
+				for _, k := range d.Keys {
+					if isClass(k) || isInstance(k) {
+						at(p, "NEWOBJ_EX keyword made by code (stand-ins are not str)")
+					}
+				}
+			}
 		case pickle.CallReduce:
 			if isClass(c.Args) {
 				at(p, "REDUCE args are an imported object")
