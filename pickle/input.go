@@ -78,6 +78,14 @@ func (in *input) readFresh(off int64, n int) ([]byte, error) {
 	if in.eofAt >= 0 && off+int64(n) > in.eofAt {
 		n = int(max(0, in.eofAt-off))
 	}
+	if n <= len(in.cache) {
+		// Small reads go through the cache: no system call per string.
+		b, err := in.peek(off, n)
+		if err != nil {
+			return nil, err
+		}
+		return append([]byte(nil), b...), nil
+	}
 	buf := make([]byte, n)
 	got, err := in.r.ReadAt(buf, off)
 	if got < n {
