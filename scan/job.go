@@ -102,7 +102,9 @@ func (j *job) decompress(k compress.Kind, r io.ReaderAt, size int64, member stri
 	}
 	j.recognised = true
 	j.noteFormat(depth, string(k))
-	j.stream(tmp, n, member, depth+1)
+	// Offsets below refer to the decompressed bytes, so the layer is
+	// named as a member: "(gzip)", "model.pkl/(zlib)".
+	j.stream(tmp, n, joinMember(member, "("+string(k)+")"), depth+1)
 }
 
 // pickle scans a stream as a pickle (or joblib file).

@@ -10,6 +10,7 @@ package scan
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -181,9 +182,16 @@ func (s *Scanner) ScanFile(ctx context.Context, path string) FileResult {
 		fr.Errors = append(fr.Errors, err.Error())
 		return fr
 	}
-	fr.Size = st.Size()
+	return s.ScanReader(ctx, path, f, st.Size())
+}
+
+// ScanReader scans size bytes read from r, reported under name. It lets
+// callers scan data that is not a file on disk (an upload, an archive
+// member).
+func (s *Scanner) ScanReader(ctx context.Context, name string, r io.ReaderAt, size int64) FileResult {
+	fr := FileResult{Path: name, Size: size}
 	j := &job{s: s, ctx: ctx, fr: &fr, imports: map[string]bool{}}
-	j.stream(f, st.Size(), "", 0)
+	j.stream(r, size, "", 0)
 	j.finish()
 	return fr
 }
