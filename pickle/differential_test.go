@@ -367,6 +367,9 @@ loop:
 			var r recResult
 			if err := json.Unmarshal(line, &r); err != nil || r.Index != next {
 				cancel()
+				for range lines { // let the reader see the killed process's EOF
+				}
+				_ = cmd.Wait()
 				return 0, "", fmt.Errorf("bad recorder output at input %d: %q (%v)", next, line, err)
 			}
 			results[next] = r
@@ -393,12 +396,12 @@ loop:
 
 // stats counts the outcome of one mode.
 type stats struct {
-	compared, recOK, recError, agreeOutcome int
-	inconclusive, crashed, modelLimited     int
-	fewer, more, outcome, persistent        int
-	machineLimit                            int
-	inconclusiveWhy                         map[string]int
-	examples                                []string // inconclusive inputs other than MemoryError
+	compared, recOK, recError           int
+	inconclusive, crashed, modelLimited int
+	fewer, more, outcome, persistent    int
+	machineLimit                        int
+	inconclusiveWhy                     map[string]int
+	examples                            []string // inconclusive inputs other than MemoryError
 }
 
 func (s *stats) write(w *strings.Builder, mode string) {
