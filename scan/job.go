@@ -64,15 +64,19 @@ func (j *job) stream(r io.ReaderAt, size int64, member string, depth int) {
 	}
 	head = head[:n]
 	if k, ok := compress.Sniff(head); ok {
-		j.decompress(k, r, size, member, depth)
-		return
+		if j.decompress(k, r, size, member, depth) {
+			return
+		}
+		// The bytes only looked compressed ("BZ" also starts a BINBYTES
+		// pickle): read them as a pickle too.
 	}
 	j.pickle(r, size, member, depth, head)
 }
 
 // decompress inflates a compressed layer into a temporary file (never into
-// memory) and scans its content.
-func (j *job) decompress(k compress.Kind, r io.ReaderAt, size int64, member string, depth int) {
+// memory) and scans its content. It returns false when the data did not
+// decompress at all, so the caller can read it as something else.
+func (j *job) decompress(k compress.Kind, r io.ReaderAt, size int64, member string, depth int) bool {
 	lim := j.s.opts.Limits
 	dl := lim.Decompress
 	if left := lim.MaxTotalInflated - j.inflated; left < dl.MaxOutput {
@@ -80,24 +84,23 @@ func (j *job) decompress(k compress.Kind, r io.ReaderAt, size int64, member stri
 	}
 	zr, err := compress.NewReader(k, io.NewSectionReader(r, 0, size), dl)
 	if err != nil {
-		j.fail(member, "%s: %v", k, err)
-		return
+		return false
 	}
 	defer zr.Close()
 	tmp, err := os.CreateTemp(j.s.opts.TempDir, "modelgate-inflate-*")
 	if err != nil {
 		j.fail(member, "creating a temporary file for %s data: %v", k, err)
-		return
+		return true
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 	n, err := io.Copy(tmp, zr)
 	j.inflated += n
 	if err != nil {
-		j.fail(member, "%s stream: %v (after %d decompressed bytes)", k, err, n)
-		if n == 0 {
-			return
+		if n == 0 && !errors.Is(err, compress.ErrBomb) {
+			return false
 		}
+		j.fail(member, "%s stream: %v (after %d decompressed bytes)", k, err, n)
 		// Scan what was inflated: calls in it run before the loader fails.
 	}
 	j.recognised = true
@@ -105,6 +108,7 @@ func (j *job) decompress(k compress.Kind, r io.ReaderAt, size int64, member stri
 	// Offsets below refer to the decompressed bytes, so the layer is
 	// named as a member: "(gzip)", "model.pkl/(zlib)".
 	j.stream(tmp, n, joinMember(member, "("+string(k)+")"), depth+1)
+	return true
 }
 
 // pickle scans a stream as a pickle (or joblib file).
