@@ -43,7 +43,7 @@ func TestScanStatuses(t *testing.T) {
 		{"empty", nil, Limits{}, StatusSkipped, "", "", ""},
 		{"truncated pickle", []byte("\x80\x04\x95"), Limits{}, StatusIncomplete, "", "truncated", "pickle"},
 		{"call then garbage", append(append([]byte{}, evil[:len(evil)-1]...), 0xff), Limits{}, StatusIncomplete, "pickle-error-after-call", "invalid load key", "pickle"},
-		{"BZ that is a pickle", []byte("BZ\x00\x00\x00" + strings.Repeat("x", 'Z') + "."), Limits{}, StatusClean, "", "", "pickle"},
+		{"BZ that is a pickle", []byte("BZ\x00\x00\x00" + strings.Repeat("x", 'Z') + "."), Limits{}, StatusFindings, "pickle-protocol-anomaly", "", "pickle"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
