@@ -606,10 +606,6 @@ func modelCut(tr *pickle.Trace) (*position, string) {
 			if isClass(c.Args) {
 				at(p, "REDUCE args are an imported object")
 			}
-		case pickle.CallSetState:
-			if _, ok := c.Callee.(*pickle.Extension); ok {
-				at(p, "BUILD on an EXT object")
-			}
 		}
 	}
 	for _, a := range tr.Anomalies {
@@ -629,7 +625,7 @@ func modelCut(tr *pickle.Trace) (*position, string) {
 
 func isClass(v pickle.Value) bool {
 	switch v.(type) {
-	case *pickle.Global, *pickle.Extension:
+	case *pickle.Global:
 		return true
 	}
 	return false

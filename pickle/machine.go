@@ -353,7 +353,7 @@ func (m *machine) mutate(kind MutationKind, g *Global, key, val Value) error {
 // result of code, which may be of any type).
 func opaque(v Value) bool {
 	switch v.(type) {
-	case *Global, *Object, *Persistent, *Extension, *Buffer, *Array:
+	case *Global, *Object, *Persistent, *Buffer, *Array:
 		return true
 	}
 	return false
@@ -550,7 +550,7 @@ func (m *machine) step(op Opcode) error {
 			t.Mutable = false
 			m.stack[len(m.stack)-1] = t
 			return nil
-		case *Buffer, *Object, *Global, *Persistent, *Extension, *Array:
+		case *Buffer, *Object, *Global, *Persistent, *Array:
 			return nil
 		}
 		return m.fail(ErrInvalid, "memoryview: a bytes-like object is required, not '%s'", typeName(v))
@@ -1502,8 +1502,16 @@ func (m *machine) opNewObj(ex bool) error {
 		return m.fail(ErrInvalid, "%s args argument must be a tuple, not %s", name, typeName(args))
 	}
 	if ex {
-		if _, ok := kwargs.(*Dict); !ok && !opaque(kwargs) && !m.py() {
+		d, ok := kwargs.(*Dict)
+		if !ok && !opaque(kwargs) && !m.py() {
 			return m.fail(ErrInvalid, "%s kwargs argument must be a dict, not %s", name, typeName(kwargs))
+		}
+		if ok {
+			for _, k := range d.Keys {
+				if _, isStr := k.(Str); !isStr && !opaque(k) {
+					return m.fail(ErrInvalid, "keywords must be strings")
+				}
+			}
 		}
 	}
 	kind := CallNewObj
@@ -1532,7 +1540,7 @@ func (m *machine) opBuild() error {
 	switch t := inst.(type) {
 	case *Global:
 		return m.buildOnGlobal(t, state)
-	case *Object, *Persistent, *Extension, *Buffer, *Array:
+	case *Object, *Persistent, *Buffer, *Array:
 		if m.opts.Joblib && m.py() {
 			if w, ok := inst.(*Object); ok && isJoblibWrapper(w) {
 				return m.joblibArray(w, state)
@@ -1661,11 +1669,14 @@ func (m *machine) opExt(op Opcode) error {
 		return m.fail(ErrInvalid, "EXT specifies code <= 0")
 	}
 	// The registry maps the code to (module, name), which find_class then
-	// imports; statically the pair is unknown.
-	if _, err := m.findClass(ExtModule, strconv.FormatInt(code, 10), op); err != nil {
+	// imports; statically the pair is unknown, so the object is named by
+	// its code and behaves like any other import (BUILD on it plants
+	// attributes that later imports of "CODE.attr" see).
+	v, err := m.findClass(ExtModule, strconv.FormatInt(code, 10), op)
+	if err != nil {
 		return err
 	}
-	return m.push(&Extension{Code: code, Offset: m.curOff})
+	return m.push(v)
 }
 
 // ExtModule is the module name under which EXT1/EXT2/EXT4 imports are

@@ -146,8 +146,6 @@ func (p *printer) value(v Value, depth int) {
 		p.sb.WriteString("persistent_load(")
 		p.value(t.PID, depth+1)
 		p.sb.WriteString(")")
-	case *Extension:
-		fmt.Fprintf(&p.sb, "<copyreg extension %d>", t.Code)
 	case *Buffer:
 		p.sb.WriteString("<out-of-band buffer>")
 	case *Array:

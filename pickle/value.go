@@ -96,13 +96,6 @@ type Persistent struct {
 	Offset int64
 }
 
-// Extension is the object registered in copyreg's extension registry under
-// Code, which the scanner cannot resolve statically.
-type Extension struct {
-	Code   int64
-	Offset int64
-}
-
 // Buffer is an out-of-band buffer (NEXT_BUFFER) or a read-only view of one.
 type Buffer struct {
 	Offset int64
@@ -130,6 +123,5 @@ func (*Set) isValue()        {}
 func (*Global) isValue()     {}
 func (*Object) isValue()     {}
 func (*Persistent) isValue() {}
-func (*Extension) isValue()  {}
 func (*Buffer) isValue()     {}
 func (*Array) isValue()      {}
