@@ -33,6 +33,10 @@ type Options struct {
 	// further pickles back to back until the data ends, and reports bytes
 	// that do not form one as trailing data.
 	Single bool
+	// Streams, when positive, stops cleanly after that many pickles, for
+	// formats that put other data after a known number of pickles (the
+	// legacy torch.save stream has five, then raw storages).
+	Streams int
 }
 
 // Run executes the stream in r (of the given size) on the symbolic machine

@@ -57,6 +57,8 @@ func (m *machine) joblibArray(w *Object, state Value) error {
 		if err := sub.loop(); err != errStop {
 			return err
 		}
+		// The array's own pickle is part of this one, not a stream result.
+		m.trace.Results = m.trace.Results[:len(m.trace.Results)-1]
 		end := sub.r.resume()
 		if _, err := m.r.skipRaw(end - off); err != nil {
 			return err

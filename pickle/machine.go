@@ -61,7 +61,7 @@ func run(in *input, opts Options) *Trace {
 			}
 			start = m.r.resume()
 			t.End = start
-			if opts.Single {
+			if opts.Single || (opts.Streams > 0 && t.Pickles >= opts.Streams) {
 				return t
 			}
 			more, herr := in.has(start, 1)
@@ -419,9 +419,11 @@ func (m *machine) step(op Opcode) error {
 		m.marks = append(m.marks, len(m.stack))
 		return nil
 	case STOP:
-		if _, err := m.pop(); err != nil {
+		v, err := m.pop()
+		if err != nil {
 			return err
 		}
+		m.trace.Results = append(m.trace.Results, v)
 		if len(m.stack) > 0 {
 			m.anomaly(AnomalyStackLeftover, m.curOff, fmt.Sprintf("%d values left on the stack at STOP", len(m.stack)))
 		}

@@ -161,6 +161,8 @@ type Trace struct {
 
 	// Pickles counts the pickles that reached STOP.
 	Pickles int
+	// Results holds the value each completed pickle returned, in order.
+	Results []Value
 	// Ops counts the opcodes executed.
 	Ops int64
 	// End is the offset just after the last byte consumed.
