@@ -97,7 +97,7 @@ func New(opts Options) *Scanner {
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	return &Scanner{opts: opts, rules: list.Pickle()}
+	return &Scanner{opts: opts, rules: list.All()}
 }
 
 // Rules returns the metadata of every rule the scanner can report.

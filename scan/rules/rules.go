@@ -17,12 +17,52 @@ type Rule interface {
 	Check(c *Context) []finding.Finding
 }
 
-// Context is one analysed pickle stream.
+// Context is one analysed stream: a pickle (Trace is set) or a container
+// (Container is set). Rules look at the half they understand.
 type Context struct {
-	Trace    *pickle.Trace
-	Policy   *policy.Policy
-	Location finding.Location // Path and Member of the stream; Offset is set per finding
-	Format   string           // e.g. "pickle", "joblib"
+	Trace     *pickle.Trace
+	Container *Container
+	Policy    *policy.Policy
+	Location  finding.Location // Path and Member of the stream; Offset is set per finding
+	Format    string           // e.g. "pickle", "joblib", "torch-zip"
+}
+
+// Container is what the engine learned about a container it opened.
+type Container struct {
+	Kind        string // "zip", "torch-zip", "torchscript", "npz", "tar", "npy", "torch-legacy"
+	Anomalies   []ContainerAnomaly
+	TorchScript bool             // a TorchScript archive (constants.pkl present)
+	Code        []string         // TorchScript code members
+	Storages    []StorageProblem // storages missing or shorter than their persistent ids need
+	ObjectArray bool             // an .npy whose data is a pickle
+	// ExtensionSays is the format the file name suggests when the content
+	// is something else ("" when they agree or the name says nothing).
+	ExtensionSays string
+	// Escapes lists symbolic links that point outside the scan root.
+	Escapes []Escape
+}
+
+// ContainerAnomaly is one structural oddity of a container, such as a zip
+// entry whose CRC does not match.
+type ContainerAnomaly struct {
+	Kind   string
+	Member string
+	Offset int64
+	Detail string
+}
+
+// StorageProblem is a tensor storage that does not match its persistent id.
+type StorageProblem struct {
+	Key    string
+	Member string // the record the loader reads ("" if none)
+	Want   int64  // bytes the persistent id needs
+	Have   int64  // bytes present; -1 when the record is missing
+	Offset int64  // offset of the persistent id in the pickle
+}
+
+// Escape is a symbolic link whose target lies outside the scan root.
+type Escape struct {
+	Path, Target string
 }
 
 // New builds a finding of rule r at offset, with the policy's severity.
@@ -77,7 +117,7 @@ func FirstImports(t *pickle.Trace) ([]pickle.Import, map[string]int) {
 // the rule's ID, with the call that uses it as evidence when there is one.
 // It serves both import rules (denied and unlisted).
 func ImportFindings(c *Context, r Rule) []finding.Finding {
-	if c.Policy == nil {
+	if c.Policy == nil || c.Trace == nil {
 		return nil
 	}
 	id := r.Meta().ID
@@ -130,6 +170,9 @@ func itoa(n int) string {
 // AnomalyFindings reports the trace's anomalies of the given kinds, one
 // finding per kind and pickle (the first occurrence, with a count).
 func AnomalyFindings(c *Context, r Rule, kinds ...pickle.AnomalyKind) []finding.Finding {
+	if c.Trace == nil {
+		return nil
+	}
 	want := map[pickle.AnomalyKind]bool{}
 	for _, k := range kinds {
 		want[k] = true

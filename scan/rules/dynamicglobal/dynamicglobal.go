@@ -27,6 +27,9 @@ func (Rule) Meta() finding.Rule {
 
 // Check implements rules.Rule.
 func (r Rule) Check(c *rules.Context) []finding.Finding {
+	if c.Trace == nil {
+		return nil
+	}
 	var out []finding.Finding
 	for _, d := range c.Trace.Dynamic {
 		mod := pickle.Render(d.Module, rules.RenderOptions)

@@ -28,6 +28,9 @@ func (Rule) Meta() finding.Rule {
 
 // Check implements rules.Rule.
 func (r Rule) Check(c *rules.Context) []finding.Finding {
+	if c.Trace == nil {
+		return nil
+	}
 	t := c.Trace
 	if t.Err == nil {
 		return nil

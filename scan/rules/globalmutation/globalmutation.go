@@ -33,6 +33,9 @@ var verbs = map[pickle.MutationKind]string{
 
 // Check implements rules.Rule.
 func (r Rule) Check(c *rules.Context) []finding.Finding {
+	if c.Trace == nil {
+		return nil
+	}
 	var out []finding.Finding
 	for _, m := range c.Trace.Mutations {
 		target := m.Target.Path()

@@ -26,6 +26,9 @@ func (Rule) Meta() finding.Rule {
 
 // Check implements rules.Rule.
 func (r Rule) Check(c *rules.Context) []finding.Finding {
+	if c.Trace == nil {
+		return nil
+	}
 	var out []finding.Finding
 	for _, call := range c.Trace.Calls {
 		if call.Kind == pickle.CallSetState || call.Kind == pickle.CallMethod {

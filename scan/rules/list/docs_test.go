@@ -18,11 +18,11 @@ func TestRulesDoc(t *testing.T) {
 	var sb strings.Builder
 	sb.WriteString("# Scan rules\n\nGenerated from the rule metadata by `go test ./scan/rules/list -update`; do not edit.\n\n")
 	sb.WriteString("| ID | Default severity | Title |\n|---|---|---|\n")
-	for _, r := range Pickle() {
+	for _, r := range All() {
 		m := r.Meta()
 		fmt.Fprintf(&sb, "| [`%s`](#%s) | %s | %s |\n", m.ID, m.ID, m.Severity, m.Title)
 	}
-	for _, r := range Pickle() {
+	for _, r := range All() {
 		m := r.Meta()
 		fmt.Fprintf(&sb, "\n## %s\n\n**%s** (default severity: %s)\n\n%s\n\n**Fix.** %s\n", m.ID, m.Title, m.Severity, m.Why, m.Fix)
 	}
@@ -46,7 +46,7 @@ func TestRulesDoc(t *testing.T) {
 func TestRuleMetadata(t *testing.T) {
 	id := regexp.MustCompile(`^[a-z]+(-[a-z]+)+$`)
 	seen := map[string]bool{}
-	for _, r := range Pickle() {
+	for _, r := range All() {
 		m := r.Meta()
 		if !id.MatchString(m.ID) {
 			t.Errorf("rule ID %q is not kebab-case", m.ID)

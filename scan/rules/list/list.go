@@ -15,7 +15,33 @@ import (
 	"github.com/modelgate/modelgate/scan/rules/protocol"
 	"github.com/modelgate/modelgate/scan/rules/trailingdata"
 	"github.com/modelgate/modelgate/scan/rules/unlistedglobal"
+
+	"github.com/modelgate/modelgate/scan/rules/extmismatch"
+	"github.com/modelgate/modelgate/scan/rules/npyobject"
+	"github.com/modelgate/modelgate/scan/rules/storagemismatch"
+	"github.com/modelgate/modelgate/scan/rules/symlinkescape"
+	"github.com/modelgate/modelgate/scan/rules/torchscript"
+	"github.com/modelgate/modelgate/scan/rules/zipanomaly"
 )
+
+// All returns every rule, in report order: rules on pickle streams first,
+// then rules on containers.
+func All() []rules.Rule {
+	return append(Pickle(), Container()...)
+}
+
+// Container returns the rules that look at containers (zip, tar, torch,
+// numpy) and folders.
+func Container() []rules.Rule {
+	return []rules.Rule{
+		zipanomaly.Rule{},
+		torchscript.Rule{},
+		storagemismatch.Rule{},
+		npyobject.Rule{},
+		symlinkescape.Rule{},
+		extmismatch.Rule{},
+	}
+}
 
 // Pickle returns every rule run on pickle streams, in report order.
 func Pickle() []rules.Rule {

@@ -149,6 +149,9 @@ func latin1(b []byte) []byte {
 
 // Check implements rules.Rule.
 func (r Rule) Check(c *rules.Context) []finding.Finding {
+	if c.Trace == nil {
+		return nil
+	}
 	var out []finding.Finding
 	for _, call := range c.Trace.Calls {
 		if !IsLoader(call) {
