@@ -32,7 +32,7 @@ import (
 // the machine did not report ("fewer") is a scanner bypass; a pair only the
 // machine reports ("more") is a disagreement too.
 //
-// Inputs: ../testdata/corpus, testdata/*.pkl, testdata/diff/seeds/*.pkl,
+// Inputs: ../testdata/corpus, ../testdata/containers/extracted, testdata/*.pkl, testdata/diff/seeds/*.pkl,
 // the hand-written seeds in mutate_test.go, and -diff.n mutations of all of
 // them. Each input is compared in two modes: "file" (pickle.load on a file
 // object without peek, Options.FileInput) and "buffer" (pickle.loads).
@@ -48,6 +48,7 @@ var (
 const (
 	recorderScript = "testdata/diff/recorder.py"
 	corpusDir      = "../testdata/corpus"
+	extractedDir   = "../testdata/containers/extracted" // pickles taken out of the container fixtures
 	maxInputSize   = 8 << 20
 	// recorderStall is how long the recorder may go without answering
 	// before it is killed and the input it was on counted as crashed.
@@ -250,6 +251,7 @@ func diffInputs(t *testing.T) ([]namedInput, map[string]int) {
 		}
 	}
 	addDir(corpusDir, true)
+	addDir(extractedDir, true)
 	if *diffDir != "" {
 		addDir(*diffDir, true)
 	}
