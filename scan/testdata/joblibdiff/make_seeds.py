@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Write the seed files of the joblib differential test into seeds/.
+"""Write the seed and regression files of the joblib differential test.
 
     cd scan/testdata/joblibdiff && /usr/bin/python3 make_seeds.py
 
@@ -34,7 +34,6 @@ import joblib
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "seeds")
 
 
 # ---- real dumps -----------------------------------------------------------------
@@ -105,10 +104,11 @@ def shape(*dims):
     return b"(" + b"".join(K(d) for d in dims) + b"t"
 
 
-def wrapper_state(shp=None, dt=None, align=b"K\x10", extra=b""):
+def wrapper_state(shp=None, dt=None, align=b"K\x10", extra=b"", order="C"):
     s = b"}(" + sbu("subclass") + glob("numpy", "ndarray")
     s += sbu("shape") + (shp if shp is not None else shape(2))
-    s += sbu("order") + sbu("C")
+    if order is not None:
+        s += sbu("order") + sbu(order)
     s += sbu("dtype") + (dt if dt is not None else dtype("f8"))
     s += sbu("allow_mmap") + b"\x88"
     if align is not None:
@@ -264,16 +264,132 @@ def wrapper_state_p2():
             + x("dtype") + dt + x("allow_mmap") + b"\x88" + x("numpy_array_alignment_bytes") + K(16) + b"u")
 
 
+# ---- regressions: one minimal input per disagreement found -------------------------
+
+OS_SYSTEM = glob("os", "system")
+
+
+def regressions():
+    """Minimal inputs for the disagreements TestJoblibDifferential found,
+    named by what they exercise. Each imports os.system (never calls it)
+    after the construct: a machine that stops where joblib reads on reports
+    "fewer", one that reads on where joblib stops reports "more"."""
+    out = {}
+
+    def add(name, s):
+        out[name + ".joblib"] = s.bytes() if isinstance(s, Stream) else s
+
+    def unframed():
+        return Stream(frames=False)
+
+    # fewer: the wrapper's attributes come from NumpyArrayWrapper.__init__
+    # (the class called by REDUCE), and BUILD's state is empty.
+    init_args = glob("numpy", "ndarray") + shape(2) + sbu("C") + dtype("f8")
+    add("wrapper_attrs_from_init", unframed().op(WRAPPER + b"(" + init_args + b"tR}b").array(F8x2)
+        .op(b"0" + OS_SYSTEM + b"."))
+    # fewer: BUILD state (None, slotstate): load_build sets the attributes
+    # with setattr.
+    add("wrapper_state_slotstate", unframed().op(NEW_WRAPPER + b"N" + wrapper_state() + b"\x86b").array(F8x2)
+        .op(b"0" + OS_SYSTEM + b"."))
+    # fewer: the memoized wrapper built a second time with an empty state:
+    # joblib reads a second array with the attributes of the first BUILD.
+    add("wrapper_built_twice", unframed().op(NEW_WRAPPER + b"\x94" + wrapper_state() + b"b").array(F8x2)
+        .op(b"0h\x00}b").array(F8x2).op(b"0" + OS_SYSTEM + b"."))
+    # fewer: shape as a list, and as numpy integer scalars.
+    add("shape_list", unframed().op(NEW_WRAPPER + wrapper_state(shp=b"]" + K(2) + b"a") + b"b").array(F8x2)
+        .op(b"0" + OS_SYSTEM + b"."))
+    i8 = glob("numpy.core.multiarray", "scalar") + dtype("i8") + b"C\x08" + struct.pack("<q", 2) + b"\x86R"
+    add("shape_numpy_int", unframed().op(NEW_WRAPPER + wrapper_state(shp=b"(" + i8 + b"t") + b"b").array(F8x2)
+        .op(b"0" + OS_SYSTEM + b"."))
+    # fewer: numpy.dtype type strings that are not kind+size.
+    for name, ts in (("byteorder", "<f8"), ("name", "float64")):
+        add("dtype_typestr_" + name, unframed().op(NEW_WRAPPER + wrapper_state(dt=dtype(ts)) + b"b").array(F8x2)
+            .op(b"0" + OS_SYSTEM + b"."))
+    # fewer: the dtype state's elsize sets a flexible type's item size
+    # (V8 with elsize 16 is V16).
+    add("dtype_state_elsize", unframed().op(NEW_WRAPPER + wrapper_state(dt=dtype("V8", "|", 16, 1)) + b"b")
+        .array(bytes(32)).op(b"0" + OS_SYSTEM + b"."))
+    # fewer: the dtype state's flags say hasobject (bit 0) for an f8 type
+    # string: joblib reads a nested pickle (plain pickle.load) where the
+    # machine skips 8 bytes per item.
+    add("dtype_state_hasobject_flag", unframed().op(NEW_WRAPPER + wrapper_state(dt=dtype("f8", "<", -1, -1, 1),
+                                                                                 shp=shape(1), align=None) + b"b")
+        .raw(b"\x80\x02cos\nsystem\n."))
+    # fewer, and hidden from every reading the engine merges: the same in
+    # joblib's layout, the wrapper's BUILD in the middle of a frame that
+    # ends the pickle, the nested pickle after the frame. The C reading
+    # stops at the frame's STOP (then fails on the junk after it), the
+    # joblib reading skips the nested pickle as 2 float64s.
+    nested = pickle.dumps(np.array([1], dtype=object), protocol=2)
+    nested = nested[:2] + b"cos\nsystem\n0" + nested[2:]
+    frame = (NEW_WRAPPER + wrapper_state(dt=dtype("f8", "<", -1, -1, 1), shp=shape(2), align=None) + b"b0N."
+             + b"\x95" + struct.pack("<Q", 1 << 40))
+    add("dtype_state_hasobject_flag_in_frame", Stream().op(frame).raw(nested))
+    # fewer: a structured dtype with an object field (what joblib.dump
+    # writes for such arrays): hasobject, so a nested pickle follows.
+    names = b"(" + sbu("a") + b"t"
+    fields = b"}(" + sbu("a") + dtype("O8", "|", -1, -1, 63) + K(0) + b"\x86u"
+    add("dtype_struct_object_field", unframed().op(NEW_WRAPPER + wrapper_state(
+        dt=dtype("V8", "|", 8, 8, 63, names=names, fields=fields), shp=shape(1), align=None) + b"b")
+        .raw(b"\x80\x02cos\nsystem\n."))
+    # fewer: an empty array at the end of the file while the frame goes on:
+    # the padding byte read returns b"" (no padding), 0 bytes are read.
+    add("padding_byte_at_eof", Stream().op(NEW_WRAPPER + wrapper_state(shp=shape(0)) + b"b0" + OS_SYSTEM + b"."))
+    # fewer: padding shorter than its length byte at the end of the file.
+    add("padding_short_at_eof", Stream().op(NEW_WRAPPER + wrapper_state(shp=shape(0)) + b"b0" + OS_SYSTEM + b".")
+        .raw(b"\x10\xff\xff"))
+    # fewer (joblib.load(path), or any compressed file): the object array's
+    # nested pickle is read by pickle.load from a file with peek, which
+    # _pickle.c reads like pickle.loads: a string that straddles the frame
+    # end is read on linearly, and os.system is imported. The machine reads
+    # it like a file without peek (FileInput).
+    body = pickle.dumps(np.array([1], dtype=object), protocol=2)[2:]
+    straddle = b"\x80\x04\x95" + struct.pack("<Q", 4) + b"\x8c\x04ab" + b"cd" + b"cos\nsystem\n0" + body
+    add("nested_frame_straddle_peek", unframed().op(NEW_WRAPPER + wrapper_state(
+        dt=dtype("O8", "|", -1, -1, 63), shp=shape(1), align=None) + b"b").raw(straddle).op(b"."))
+    # fewer: joblib.dump at protocol 1 writes the wrapper as
+    # copy_reg._reconstructor(NumpyArrayWrapper, object, None).
+    add("protocol1_reconstructor_wrapper", dump((np.arange(2.0), os.system), protocol=1))
+    # engine fewer: a FRAME longer than the file. The C reading Analyze
+    # starts with fails at the FRAME and never sees NumpyArrayWrapper; the
+    # pure-Python unpickler reads the short frame and imports both.
+    frame_body = WRAPPER + b"0" + OS_SYSTEM + b"."
+    add("frame_truncated", b"\x80\x04\x95" + struct.pack("<Q", 4096) + frame_body)
+    # more: joblib's unpicklers have no persistent_load, so BINPERSID stops
+    # them, in the outer pickle and in a nested one.
+    add("persistent_id_outer", unframed().op(WRAPPER + b"0" + sbu("pid") + b"Q0" + OS_SYSTEM + b"."))
+    add("persistent_id_nested", unframed().op(NEW_WRAPPER + wrapper_state(dt=dtype("O8", "|", -1, -1, 63),
+                                                                        shp=shape(1), align=None) + b"b")
+        .raw(b"\x80\x02U\x03pidQ0cos\nsystem\n."))
+    # fewer: BUILD with a false state that is not a dict (an empty tuple):
+    # the pure-Python load_build skips it ("if state:").
+    add("build_state_falsy", unframed().op(WRAPPER + b")b0" + OS_SYSTEM + b"."))
+    # more: NEWOBJ whose arguments are not iterable: the pure-Python
+    # unpickler's cls.__new__(cls, *args) raises TypeError.
+    add("newobj_args_not_iterable", unframed().op(WRAPPER + b"\x89\x81" + b"0" + OS_SYSTEM + b"."))
+    # more: a wrapper without 'order': joblib raises AttributeError after
+    # reading the array.
+    add("wrapper_missing_order", unframed().op(NEW_WRAPPER + wrapper_state(order=None) + b"b").array(F8x2)
+        .op(b"0" + OS_SYSTEM + b"."))
+    return out
+
+
+def write(folder, files):
+    d = os.path.join(HERE, folder)
+    os.makedirs(d, exist_ok=True)
+    for name in os.listdir(d):
+        os.remove(os.path.join(d, name))
+    for name, data in sorted(files.items()):
+        with open(os.path.join(d, name), "wb") as fh:
+            fh.write(data)
+    print("wrote %d files to %s" % (len(files), d))
+
+
 def main():
-    os.makedirs(OUT, exist_ok=True)
-    for name in os.listdir(OUT):
-        os.remove(os.path.join(OUT, name))
     files = dumps()
     files.update(crafted())
-    for name, data in sorted(files.items()):
-        with open(os.path.join(OUT, name), "wb") as fh:
-            fh.write(data)
-    print("wrote %d seeds to %s" % (len(files), OUT))
+    write("seeds", files)
+    write("regressions", regressions())
 
 
 if __name__ == "__main__":

@@ -68,15 +68,29 @@ _compat_pickle renaming (protocol < 3), and returns:
   instances accept any call, BUILD and item/append operations and do
   nothing; BUILD on a stand-in class writes its attribute store; protocol-4
   dotted names traverse the store ("<locals>" raises); EXT codes are all
-  registered as ("__ext__", str(code)).
+  registered as ("__ext__", str(code)): 1..65535, and every 4-byte window
+  of the input after decompression.
 
-Errors are classified so that the Go side can tell a disagreement from a
-limitation of the model ("lim"): an exception raised by an opcode handler
-whose operands include a stand-in or a real ALLOWLIST object (class or an
-instance made by one) may be different with the real objects the victim
-would have, except BUILD on a NumpyArrayWrapper, where joblib's array read
-is checked unless the wrapper's attributes hold stand-ins. Errors in a
-nested pickle are classified by their message (a stand-in type named).
+Errors are classified ("lim") so that the Go side can tell a disagreement
+from a limit of the method. When an opcode handler raises, its operands
+(callable, arguments and state of a call; target and keys of a container
+operation) are examined:
+
+* "stand-in: ..." -- an operand is or holds a stand-in: the victim would
+  have a real object there, which may behave differently;
+* "real object: ..." -- no stand-in, and the object whose code runs (the
+  callable, BUILD's instance, the container) is a numpy or codec ALLOWLIST
+  object (numpy.dtype, an ndarray, _codecs.encode, ...) that rejected plain
+  data: the victim fails the same way, but only numpy's or the codec's own
+  checks tell, which a static reader does not run (NumpyArrayWrapper is a
+  plain Python class and does not count);
+* "" -- pickle or joblib semantics, which the machine must follow.
+
+BUILD on a NumpyArrayWrapper is joblib's array read and counts as
+semantics unless the wrapper's attributes hold stand-ins. A nested pickle
+runs in the C unpickler, which cannot be instrumented: when it fails, it is
+read again from its start by a pure-Python unpickler with the same wrapped
+handlers, only to classify the failure the same way.
 
 MemoryError (the address space is limited to the interpreter's size plus
 1 GiB), RecursionError, a 2 s time budget per input and attribute traversal
@@ -304,10 +318,14 @@ def _model_reconstructor():
 
 
 def _is_real(v):
-    """Whether v is an ALLOWLIST object or made by one."""
+    """Whether v is a numpy or codec ALLOWLIST object, or made by one. The
+    NumpyArrayWrapper class and its instances are left out: they behave as
+    any plain Python class does, which the machine must model."""
+    if isinstance(v, type) and issubclass(v, NumpyArrayWrapper) or isinstance(v, NumpyArrayWrapper):
+        return False
     if id(v) in _state.real_ids:
         return True
-    return isinstance(v, (numpy.dtype, numpy.ndarray, numpy.generic, NumpyArrayWrapper))
+    return isinstance(v, (numpy.dtype, numpy.ndarray, numpy.generic))
 
 
 def _is_standin(v):
@@ -345,11 +363,38 @@ class _Classified(Exception):
 
 
 def _operands(u, code):
-    """The values an opcode handler is about to act on."""
-    vals = list(u.stack[-3:])
-    if code in _MARK_OPS and u.metastack and u.metastack[-1]:
-        vals.append(u.metastack[-1][-1])
-    return vals
+    """The values an opcode handler depends on, as (subject, others): the
+    subject is the object whose code runs (a call's callable, BUILD's
+    instance, a container operation's target), the others its arguments,
+    state or keys."""
+    st = u.stack
+    if code in (pickle.REDUCE[0], pickle.NEWOBJ[0], pickle.BUILD[0], pickle.APPEND[0]):
+        return (st[-2] if len(st) >= 2 else None), list(st[-1:])
+    if code == pickle.NEWOBJ_EX[0]:
+        return (st[-3] if len(st) >= 3 else None), list(st[-2:])
+    if code == pickle.SETITEM[0]:
+        return (st[-3] if len(st) >= 3 else None), list(st[-2:-1])
+    if code == pickle.OBJ[0]:
+        return (st[0] if st else None), list(st[1:64])
+    if code == pickle.INST[0]:
+        return None, list(st[:64])
+    target = u.metastack[-1][-1] if u.metastack and u.metastack[-1] else None
+    return target, (list(st[0:128:2]) if code == pickle.SETITEMS[0] else [])
+
+
+def _classify(code, subject, others):
+    """Why an exception in an opcode handler may not be pickle semantics:
+    "stand-in: ..." when the subject or the others are or hold a stand-in
+    (the victim would have a real object there), "real object: ..." when
+    the subject is a numpy or codec ALLOWLIST object, whose own checks
+    rejected plain data (the victim fails the same way, but only by running
+    numpy), or ""."""
+    if any(_holds_standin(v) for v in [subject] + others):
+        return "stand-in: %s on a stand-in" % _opname(code)
+    if _is_real(subject):
+        what = subject.__name__ if isinstance(subject, type) else type(subject).__name__
+        return "real object: %s on %s" % (_opname(code), what)
+    return ""
 
 
 def _wrap(code, handler):
@@ -357,7 +402,7 @@ def _wrap(code, handler):
         return handler
 
     def run(u):
-        vals = _operands(u, code)
+        subject, others = _operands(u, code)
         wrapper = u.stack[-2] if code == pickle.BUILD[0] and len(u.stack) >= 2 else None
         try:
             handler(u)
@@ -365,21 +410,19 @@ def _wrap(code, handler):
             raise
         except Exception as e:
             if isinstance(wrapper, NumpyArrayWrapper):
-                attrs = [getattr(wrapper, a, None) for a in _WRAPPER_ATTRS]
-                held = [a for a, v in zip(_WRAPPER_ATTRS, attrs) if _holds_standin(v)]
-                lim = "NumpyArrayWrapper attribute %s is a stand-in" % held[0] if held else ""
+                # joblib's own array read: semantics the machine must
+                # follow, unless the wrapper holds stand-ins or the nested
+                # pickle failed on one.
+                held = [a for a in _WRAPPER_ATTRS if _holds_standin(getattr(wrapper, a, None))]
+                lim = "stand-in: NumpyArrayWrapper attribute %s is a stand-in" % held[0] if held else ""
                 if not lim and u.nested_error is not None:
                     lim = u.nested_error
+                if not lim and "__mg_" in str(e):
+                    # e.g. the nested pickle returned a stand-in, which
+                    # _ensure_native_byte_order cannot take for an array
+                    lim = "stand-in: joblib's array read rejected a stand-in"
                 raise _Classified(e, lim)
-            lim = ""
-            for v in vals:
-                if _is_standin(v):
-                    lim = "%s on a stand-in %s" % (_opname(code), _kind(v))
-                    break
-                if _is_real(v):
-                    lim = "%s on a real %s" % (_opname(code), type(v).__name__ if not isinstance(v, type) else v.__name__)
-                    break
-            raise _Classified(e, lim)
+            raise _Classified(e, _classify(code, subject, others))
 
     return run
 
@@ -390,10 +433,6 @@ def _opname(code):
         if isinstance(v, bytes) and len(v) == 1 and v[0] == code and name.isupper():
             return name
     return "0x%02x" % code
-
-
-def _kind(v):
-    return "class" if isinstance(v, type) else "instance"
 
 
 def _recording_find_class(self, module, name, proto, fix_imports, where):
@@ -410,6 +449,18 @@ class NestedRecorder(pickle.Unpickler):
         return _recording_find_class(self, module, name, proto, fix, "n")
 
 
+class _NestedClassifier(pickle._Unpickler):
+    """Re-reads a nested pickle that failed in NestedRecorder, with the
+    pure-Python unpickler's opcode handlers wrapped as in Recorder, only to
+    classify the failure (nothing is recorded)."""
+
+    dispatch = {}  # filled in below, once _wrap exists
+    nested_error = None
+
+    def find_class(self, module, name):
+        return _resolve(module, name, self.proto, self.fix_imports)
+
+
 class _PickleShim(types.ModuleType):
     """joblib.numpy_pickle.pickle during a load: the real module, except
     that load() runs NestedRecorder."""
@@ -423,15 +474,36 @@ class _PickleShim(types.ModuleType):
 
     def load(self, file, **kwargs):
         u = self._mg_ref()
+        start = file.tell()
         try:
             return NestedRecorder(file, **kwargs).load()
         except (_Timeout, MemoryError, RecursionError, Inconclusive):
             raise
         except Exception as e:
-            msg = _describe(e)
             if u is not None:
-                u.nested_error = "nested pickle: stand-in rejected: " + msg if "__mg_" in msg else None
+                u.nested_error = _classify_nested(file, start, e)
             raise
+
+
+def _classify_nested(file, start, exc):
+    """Why a nested pickle's failure may be an artefact of the model, or
+    None: the C unpickler cannot be instrumented, so the pickle is read
+    again from its start by _NestedClassifier, whose wrapped handlers say
+    whether the failing opcode acted on a stand-in or a real object."""
+    msg = _describe(exc)
+    if "__mg_" in msg:
+        return "stand-in: nested pickle rejected a stand-in"
+    try:
+        file.seek(start)
+        _NestedClassifier(file).load()
+    except _Classified as c:
+        if c.lim:
+            kind, _, what = c.lim.partition(": ")
+            return "%s: nested pickle: %s" % (kind, what)
+    except BaseException as e:  # noqa: BLE001 - only classifying
+        if isinstance(e, _Timeout):
+            raise
+    return None
 
 
 def _recorder_class():
@@ -448,6 +520,7 @@ def _recorder_class():
 
 
 Recorder = _recorder_class() if _IMPORT_ERROR is None else None
+_NestedClassifier.dispatch = {code: _wrap(code, h) for code, h in pickle._Unpickler.dispatch.items()}
 
 
 def _count_reads():
@@ -538,6 +611,22 @@ def _load(fileobj, filename, rec):
             _np_pickle.pickle = saved
 
 
+def _content(data):
+    """The bytes the unpickler will see: data decompressed as joblib would
+    (at most 64 MiB), for registering EXT4 codes."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with _np_pickle._read_fileobject(io.BytesIO(data), "", None) as f:
+                if isinstance(f, str):
+                    return data
+                return f.read(64 << 20)
+    except (_Timeout, MemoryError):
+        raise
+    except Exception:
+        return data
+
+
 def run_one(path, mode):
     global _armed
     _state.__init__()
@@ -547,12 +636,13 @@ def run_one(path, mode):
     copyreg._extension_cache.clear()
     with open(path, "rb") as fh:
         data = fh.read()
-    codes = _register_input_ext(data)
     rec = {"o": "ok"}
+    codes = []
     try:
         signal.setitimer(signal.ITIMER_REAL, TIME_BUDGET)
         _armed = True
         try:
+            codes = _register_input_ext(_content(data))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 if mode == "path":
@@ -580,7 +670,7 @@ def run_one(path, mode):
     except Exception as e:
         rec["o"], rec["e"] = "error", _describe(e)
         if "__mg_" in rec["e"]:
-            rec["lim"] = "stand-in rejected outside an opcode handler"
+            rec["lim"] = "stand-in: rejected outside an opcode handler"
     finally:
         _unregister_ext(codes)
         copyreg._extension_cache.clear()
