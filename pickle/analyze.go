@@ -13,7 +13,8 @@ import (
 //     an opcode straddles (the two readings then differ);
 //   - joblib's pure-Python NumpyUnpickler, when the stream contains a
 //     joblib NumpyArrayWrapper (the C reading then stops at the first
-//     inline array, which is expected and not reported as an error).
+//     inline array, which is expected and not reported as an error) or
+//     when the C reading fails (the pure-Python one may read further).
 //
 // The returned trace is the primary reading (joblib's when it applies,
 // else the C buffer reading) with the events of the other readings that it
@@ -23,12 +24,18 @@ func Analyze(r io.ReaderAt, size int64, opts Options) *Trace {
 	base.Dialect, base.FileInput, base.Joblib = DialectC, false, false
 	primary := Run(r, size, base)
 	var others []*Trace
-	if hasJoblibWrapper(primary) {
+	if hasJoblibWrapper(primary) || primary.Err != nil {
+		// joblib.load reads with its own pure-Python unpickler; a stream the
+		// C unpickler rejects early may still run under it.
 		jo := opts
-		jo.Dialect, jo.FileInput, jo.Joblib = DialectPython, false, true
+		jo.Dialect, jo.FileInput, jo.Joblib, jo.NoPersistentLoad = DialectPython, false, true, true
 		jt := Run(r, size, jo)
-		others = append(others, primary)
-		primary = jt
+		if hasJoblibWrapper(primary) || hasJoblibWrapper(jt) {
+			others = append(others, primary)
+			primary = jt
+		} else {
+			others = append(others, jt)
+		}
 	}
 	if straddles(primary) || (len(others) > 0 && straddles(others[0])) {
 		fo := base

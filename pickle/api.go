@@ -33,6 +33,10 @@ type Options struct {
 	// further pickles back to back until the data ends, and reports bytes
 	// that do not form one as trailing data.
 	Single bool
+	// NoPersistentLoad makes persistent ids fail, as they do for loaders
+	// without a persistent_load hook (pickle.load, joblib.load). Without it
+	// the machine assumes a hook (torch.load has one) and keeps going.
+	NoPersistentLoad bool
 	// Streams, when positive, stops cleanly after that many pickles, for
 	// formats that put other data after a known number of pickles (the
 	// legacy torch.save stream has five, then raw storages).

@@ -184,6 +184,9 @@ func (m *machine) opNewObj(ex bool) error {
 	if _, ok := args.(*Tuple); !ok && !opaque(args) && !m.py() {
 		return m.fail(ErrInvalid, "%s args argument must be a tuple, not %s", name, typeName(args))
 	}
+	if m.py() && !iterable(args) {
+		return m.fail(ErrInvalid, "argument after * must be an iterable, not %s", typeName(args))
+	}
 	if ex {
 		d, ok := kwargs.(*Dict)
 		if !ok && !opaque(kwargs) && !m.py() {
@@ -224,9 +227,10 @@ func (m *machine) opBuild() error {
 	case *Global:
 		return m.buildOnGlobal(t, state)
 	case *Object, *Persistent, *Buffer, *Array:
-		if m.opts.Joblib && m.py() {
-			if w, ok := inst.(*Object); ok && isJoblibWrapper(w) {
-				return m.joblibArray(w, state)
+		if o, ok := inst.(*Object); ok {
+			o.state = state
+			if m.opts.Joblib && m.py() && isJoblibWrapper(o) {
+				return m.joblibArray(o, state)
 			}
 		}
 		_, err := m.call(CallSetState, inst, &Tuple{Items: []Value{state}}, nil, "__setstate__")
@@ -293,6 +297,9 @@ func (m *machine) buildOnGlobal(g *Global, state Value) error {
 	apply := func(v Value, what string) error {
 		if v == nil {
 			return nil
+		}
+		if t, known := truthy(v); m.py() && known && !t {
+			return nil // pickle.py skips a false state
 		}
 		if _, ok := v.(None); ok && what == "state" {
 			return nil
@@ -368,6 +375,12 @@ func (m *machine) opExt(op Opcode) error {
 const ExtModule = "__ext__"
 
 func (m *machine) persistent(pid Value) error {
+	if m.opts.NoPersistentLoad || m.opts.Joblib {
+		if m.py() {
+			return m.fail(ErrInvalid, "unsupported persistent id encountered")
+		}
+		return m.fail(ErrInvalid, "A load persistent id instruction was encountered, but no persistent_load function was specified.")
+	}
 	m.trace.Persistent = append(m.trace.Persistent, PersistentLoad{PID: pid, Offset: m.curOff, Op: m.curOp, Stream: m.stream})
 	if len(m.trace.Persistent) > m.lim.MaxEvents {
 		return m.fail(ErrLimit, "more than %d persistent loads (MaxEvents)", m.lim.MaxEvents)

@@ -354,6 +354,18 @@ func (r *reader) skipRaw(n int64) (int64, error) {
 	return off, nil
 }
 
+// skipUpTo consumes up to n raw bytes from the file position, as a
+// file.read(n) that may return fewer at the end, and returns them.
+func (r *reader) skipUpTo(n int) []byte {
+	b, err := r.in.peek(r.pos, n)
+	if err != nil {
+		return nil
+	}
+	out := append([]byte(nil), b...)
+	r.pos += int64(len(out))
+	return out
+}
+
 // rawBytes reads n raw bytes from the file position (joblib padding).
 func (r *reader) rawBytes(n int) ([]byte, int64, error) {
 	off := r.pos

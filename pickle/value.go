@@ -88,6 +88,11 @@ type Global struct {
 // by REDUCE, NEWOBJ, NEWOBJ_EX, INST or OBJ. Call is the event that made it.
 type Object struct {
 	Call *Call
+	// attrs is the instance dict BUILD gave the object (pure-Python
+	// dialect, classes without __setstate__); state is the last BUILD
+	// state. The joblib reader uses them for wrappers and dtypes.
+	attrs map[string]Value
+	state Value
 }
 
 // Persistent is the value persistent_load returned for PID.
