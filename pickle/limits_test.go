@@ -102,7 +102,7 @@ func TestLimitsBombs(t *testing.T) {
 			if size < 0 {
 				size = tc.r.(*bytes.Reader).Size()
 			}
-			tr := bounded(t, 5*time.Second, 256*mb, func() *Trace { return Run(tc.r, size, Options{Limits: tc.lim}) })
+			tr := bounded(t, 20*time.Second, 256*mb, func() *Trace { return Run(tc.r, size, Options{Limits: tc.lim}) })
 			if !errors.Is(tr.Err, tc.sentinel) {
 				t.Fatalf("err = %v, want %v", tr.Err, tc.sentinel)
 			}

@@ -56,7 +56,7 @@ func run(in *input, opts Options) *Trace {
 		t.End = m.r.offset()
 		if errors.Is(err, errStop) {
 			t.Pickles++
-			if stream > 0 {
+			if stream > 0 && opts.Streams == 0 {
 				m.anomaly(AnomalyMultiplePickles, start, fmt.Sprintf("pickle %d starts at offset %d, after the first STOP", stream+1, start))
 			}
 			start = m.r.resume()

@@ -20,11 +20,14 @@ type manifestEntry struct {
 	Note      string   `json:"note"`
 }
 
-const corpusDir = "../testdata/corpus"
+const (
+	corpusDir     = "../testdata/corpus"
+	containersDir = "../testdata/containers"
+)
 
-func loadManifest(t *testing.T) []manifestEntry {
+func loadManifest(t *testing.T, dir string) []manifestEntry {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(corpusDir, "manifest.json"))
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err != nil {
 		t.Fatalf("reading the fixture manifest: %v (regenerate with /usr/bin/python3 testdata/gen/gen_corpus.py)", err)
 	}
@@ -41,10 +44,17 @@ func loadManifest(t *testing.T) []manifestEntry {
 	return m
 }
 
-// TestCorpus scans every fixture: benign files must be clean, malicious
-// files must be flagged with their expected rules and globals.
-func TestCorpus(t *testing.T) {
-	entries := loadManifest(t)
+// TestCorpus scans every pickle and joblib fixture: benign files must be
+// clean, malicious files must be flagged with their expected rules and
+// globals.
+func TestCorpus(t *testing.T) { testManifest(t, corpusDir, 40, 60) }
+
+// TestContainers does the same for the container fixtures (torch zip and
+// legacy, TorchScript, numpy, archives, compressors, folders).
+func TestContainers(t *testing.T) { testManifest(t, containersDir, 40, 50) }
+
+func testManifest(t *testing.T, dir string, minBenign, minMalicious int) {
+	entries := loadManifest(t, dir)
 	sc := New(Options{})
 	var benign, malicious int
 	for _, e := range entries {
@@ -52,7 +62,7 @@ func TestCorpus(t *testing.T) {
 			continue
 		}
 		t.Run(e.File, func(t *testing.T) {
-			fr := sc.ScanFile(context.Background(), filepath.Join(corpusDir, e.File))
+			fr := scanPath(t, sc, filepath.Join(dir, e.File))
 			if strings.HasPrefix(e.File, "benign/") {
 				benign++
 				if fr.Status != StatusClean || len(fr.Findings) > 0 {
@@ -92,10 +102,53 @@ func TestCorpus(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("corpus: %d benign clean, %d malicious flagged", benign, malicious)
-	if benign < 40 || malicious < 60 {
-		t.Errorf("corpus too small: %d benign (want >= 40), %d malicious (want >= 60)", benign, malicious)
+	t.Logf("%s: %d benign clean, %d malicious flagged", dir, benign, malicious)
+	if benign < minBenign || malicious < minMalicious {
+		t.Errorf("corpus too small: %d benign (want >= %d), %d malicious (want >= %d)", benign, minBenign, malicious, minMalicious)
 	}
+}
+
+// scanPath scans a fixture file, or a fixture folder as one result that
+// merges its files.
+func scanPath(t *testing.T, sc *Scanner, p string) FileResult {
+	t.Helper()
+	st, err := os.Lstat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode()&os.ModeSymlink != 0 {
+		// A link is judged where a folder walk meets it.
+		res, err := sc.Scan(context.Background(), []string{filepath.Dir(p)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range res.Files {
+			if f.Path == p {
+				return f
+			}
+		}
+		t.Fatalf("the walk of %s did not report %s", filepath.Dir(p), p)
+	}
+	if !st.IsDir() {
+		return sc.ScanFile(context.Background(), p)
+	}
+	res, err := sc.Scan(context.Background(), []string{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged := FileResult{Path: p, Status: StatusClean}
+	for _, f := range res.Files {
+		merged.Findings = append(merged.Findings, f.Findings...)
+		merged.Imports = append(merged.Imports, f.Imports...)
+		merged.Errors = append(merged.Errors, f.Errors...)
+		switch {
+		case f.Status == StatusIncomplete || f.Status == StatusError:
+			merged.Status = StatusIncomplete
+		case f.Status == StatusFindings && merged.Status == StatusClean:
+			merged.Status = StatusFindings
+		}
+	}
+	return merged
 }
 
 func keys(m map[string]bool) []string {

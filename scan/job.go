@@ -12,6 +12,8 @@ import (
 
 	"github.com/modelgate/modelgate/finding"
 	"github.com/modelgate/modelgate/formats/compress"
+	"github.com/modelgate/modelgate/formats/numpy"
+	"github.com/modelgate/modelgate/internal/zipx"
 	"github.com/modelgate/modelgate/pickle"
 	"github.com/modelgate/modelgate/scan/rules"
 	"github.com/modelgate/modelgate/scan/rules/nestedpickle"
@@ -28,6 +30,8 @@ type job struct {
 	incomplete bool
 	recognised bool
 	formats    []string
+	entries    int    // archive entries opened, for Limits.MaxEntries
+	kind       string // format of the last stream scanned, for extension checks
 }
 
 func (j *job) fail(member string, format string, args ...any) {
@@ -45,32 +49,50 @@ func (j *job) noteFormat(depth int, name string) {
 	}
 }
 
-// stream scans one byte stream: the file itself, a decompressed layer or a
-// nested pickle.
-func (j *job) stream(r io.ReaderAt, size int64, member string, depth int) {
+// stream scans one byte stream: the file itself, an archive member, a
+// decompressed layer or a nested pickle. It decides the format by content
+// and returns the trace when the stream is a pickle.
+func (j *job) stream(r io.ReaderAt, size int64, member string, depth int) (*pickle.Trace, bool) {
 	if err := j.ctx.Err(); err != nil {
 		j.fail(member, "scan cancelled: %v", err)
-		return
+		return nil, true
 	}
 	if depth > j.s.opts.Limits.MaxDepth {
 		j.fail(member, "nesting deeper than %d layers (MaxDepth); not scanned", j.s.opts.Limits.MaxDepth)
-		return
+		return nil, true
 	}
-	head := make([]byte, 64)
+	head := make([]byte, 512)
 	n, err := r.ReadAt(head, 0)
 	if err != nil && !errors.Is(err, io.EOF) {
 		j.fail(member, "reading: %v", err)
-		return
+		return nil, true
 	}
 	head = head[:n]
+	j.kind = ""
+	switch {
+	case zipx.IsZip(head):
+		j.zip(r, size, member, depth)
+		return nil, true
+	case numpy.IsNPY(head):
+		j.npy(r, size, member, depth)
+		return nil, true
+	case isTar(head):
+		if j.tar(r, size, member, depth) {
+			return nil, true
+		}
+	}
 	if k, ok := compress.Sniff(head); ok {
 		if j.decompress(k, r, size, member, depth) {
-			return
+			return nil, true
 		}
 		// The bytes only looked compressed ("BZ" also starts a BINBYTES
 		// pickle): read them as a pickle too.
 	}
-	j.pickle(r, size, member, depth, head)
+	t, known := j.pickle(r, size, member, depth, head)
+	if size > 22 {
+		j.zipTail(r, size, member, depth)
+	}
+	return t, known
 }
 
 // decompress inflates a compressed layer into a temporary file (never into
@@ -107,15 +129,19 @@ func (j *job) decompress(k compress.Kind, r io.ReaderAt, size int64, member stri
 	j.noteFormat(depth, string(k))
 	// Offsets below refer to the decompressed bytes, so the layer is
 	// named as a member: "(gzip)", "model.pkl/(zlib)".
-	j.stream(tmp, n, joinMember(member, "("+string(k)+")"), depth+1)
+	sub := joinMember(member, "("+string(k)+")")
+	if _, known := j.stream(tmp, n, sub, depth+1); !known {
+		j.fail(sub, "decompressed data is not a format modelgate reads")
+	}
 	return true
 }
 
-// pickle scans a stream as a pickle (or joblib file).
-func (j *job) pickle(r io.ReaderAt, size int64, member string, depth int, head []byte) {
+// pickle scans a stream as a pickle (or joblib file, or legacy torch
+// stream).
+func (j *job) pickle(r io.ReaderAt, size int64, member string, depth int, head []byte) (*pickle.Trace, bool) {
 	if len(head) == 0 {
 		j.noteFormat(depth, "empty")
-		return
+		return nil, false
 	}
 	opts := pickle.Options{Limits: j.s.opts.Limits.Pickle}
 	t := pickle.Analyze(r, size, opts)
@@ -124,31 +150,48 @@ func (j *job) pickle(r io.ReaderAt, size int64, member string, depth int, head [
 	if t.Pickles == 0 && events == 0 && pickle.Opcode(head[0]) != pickle.PROTO && !cut {
 		// Not a pickle: its first opcodes are already invalid, so no
 		// loader would run anything in it.
-		if depth > 0 {
-			j.fail(member, "decompressed data is not a pickle: %v", t.Err)
-		}
-		return
+		return nil, false
 	}
 	j.recognised = true
 	format := "pickle"
 	if len(t.Arrays) > 0 || hasImport(t, "joblib.numpy_pickle", "NumpyArrayWrapper") {
 		format = "joblib"
 	}
+	if isLegacyTorch(t) {
+		return j.legacyTorch(r, size, member, depth), true
+	}
+	j.kind = format
 	j.noteFormat(depth, format)
+	j.pickleFindings(t, r, member, depth, format)
+	return t, true
+}
+
+// pickleFindings applies the rules to a pickle trace, records its imports
+// and errors, and scans the nested pickles it hands to loaders.
+func (j *job) pickleFindings(t *pickle.Trace, r io.ReaderAt, member string, depth int, format string) {
 	for _, im := range t.Imports {
 		if im.Module != pickle.ExtModule {
 			j.imports[im.Path()] = true
 		}
 	}
-	ctx := &rules.Context{Trace: t, Policy: j.s.opts.Policy, Format: format,
-		Location: finding.Location{Path: j.fr.Path, Member: member}}
-	for _, rule := range j.s.rules {
-		j.fr.Findings = append(j.fr.Findings, rule.Check(ctx)...)
-	}
+	j.check(&rules.Context{Trace: t, Policy: j.s.opts.Policy, Format: format,
+		Location: finding.Location{Path: j.fr.Path, Member: member}})
 	if t.Err != nil {
 		j.fail(member, "pickle stream stopped: %v", t.Err)
 	}
 	j.nested(t, r, member, depth)
+}
+
+// container applies the rules to what a container showed.
+func (j *job) container(info *rules.Container, member string) {
+	j.check(&rules.Context{Container: info, Policy: j.s.opts.Policy, Format: info.Kind,
+		Location: finding.Location{Path: j.fr.Path, Member: member}})
+}
+
+func (j *job) check(ctx *rules.Context) {
+	for _, rule := range j.s.rules {
+		j.fr.Findings = append(j.fr.Findings, rule.Check(ctx)...)
+	}
 }
 
 func hasImport(t *pickle.Trace, mod, name string) bool {

@@ -13,9 +13,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/modelgate/modelgate/finding"
@@ -38,6 +40,9 @@ type Limits struct {
 	// MaxTotalInflated bounds the bytes inflated for one top-level file over
 	// all its layers. Default 64 GiB.
 	MaxTotalInflated int64
+	// MaxEntries bounds the archive entries opened for one top-level file,
+	// over all nested archives. Default 1 Mi.
+	MaxEntries int
 }
 
 // DefaultLimits returns the default scan limits.
@@ -47,6 +52,7 @@ func DefaultLimits() Limits {
 		Decompress:       compress.DefaultLimits(),
 		MaxDepth:         8,
 		MaxTotalInflated: 64 << 30,
+		MaxEntries:       1 << 20,
 	}
 }
 
@@ -57,6 +63,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxTotalInflated <= 0 {
 		l.MaxTotalInflated = d.MaxTotalInflated
+	}
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = d.MaxEntries
 	}
 	if l.Decompress.MaxOutput <= 0 {
 		l.Decompress.MaxOutput = d.Decompress.MaxOutput
@@ -80,6 +89,16 @@ type Options struct {
 	Workers int
 	// TempDir is where decompressed streams are spooled; default os.TempDir().
 	TempDir string
+	// Include, when not empty, limits a folder walk to files whose name or
+	// path below the folder matches one of these globs (path.Match syntax).
+	Include []string
+	// Exclude skips files and folders whose name or path below the folder
+	// matches one of these globs.
+	Exclude []string
+	// FollowSymlinks scans files that symbolic links inside a walked folder
+	// point to, when the target is inside that folder. Links that leave it
+	// are reported (archive-symlink-escape) and never followed.
+	FollowSymlinks bool
 }
 
 // Scanner scans files. It is safe for concurrent use.
@@ -109,48 +128,39 @@ func (s *Scanner) Rules() []finding.Rule {
 	return out
 }
 
-// Scan scans every path: files directly, directories recursively (symbolic
-// links are not followed). The result lists files in path order. The error
-// is non-nil only when a path does not exist or ctx is cancelled.
+// Scan scans every path: files directly, folders recursively. In folders,
+// formats are decided by content, Include and Exclude filter by name, and
+// symbolic links are not followed (see FollowSymlinks). The result lists
+// files in path order. The error is non-nil only when a path does not
+// exist or ctx is cancelled.
 func (s *Scanner) Scan(ctx context.Context, paths []string) (*Result, error) {
-	var files []string
-	var missing []FileResult
+	var w walk
 	for _, p := range paths {
 		st, err := os.Lstat(p)
 		if err != nil {
 			return nil, fmt.Errorf("scan: %w", err)
 		}
 		if !st.IsDir() {
-			files = append(files, p)
+			w.files = append(w.files, p)
 			continue
 		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				missing = append(missing, FileResult{Path: path, Status: StatusError, Errors: []string{err.Error()}})
-				return nil
-			}
-			if d.Type().IsRegular() {
-				files = append(files, path)
-			}
-			return nil
-		})
-		if err != nil {
+		if err := s.walkDir(p, &w); err != nil {
 			return nil, fmt.Errorf("scan: walking %s: %w", p, err)
 		}
 	}
-	results := make([]FileResult, len(files))
+	results := make([]FileResult, len(w.files))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
-	for w := 0; w < min(s.opts.Workers, max(1, len(files))); w++ {
+	for n := 0; n < min(s.opts.Workers, max(1, len(w.files))); n++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				results[i] = s.ScanFile(ctx, files[i])
+				results[i] = s.ScanFile(ctx, w.files[i])
 			}
 		}()
 	}
-	for i := range files {
+	for i := range w.files {
 		select {
 		case jobs <- i:
 		case <-ctx.Done():
@@ -161,9 +171,89 @@ func (s *Scanner) Scan(ctx context.Context, paths []string) (*Result, error) {
 	}
 	close(jobs)
 	wg.Wait()
-	results = append(results, missing...)
+	results = append(results, w.extra...)
 	sort.SliceStable(results, func(i, j int) bool { return results[i].Path < results[j].Path })
 	return &Result{Files: results, PolicyVersion: s.opts.Policy.Version(), Rules: s.Rules()}, nil
+}
+
+// walk collects what a folder walk found.
+type walk struct {
+	files []string     // regular files to scan
+	extra []FileResult // results made during the walk (unreadable entries, escaping links)
+}
+
+func (s *Scanner) walkDir(root string, w *walk) error {
+	rootReal, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return err
+	}
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			w.extra = append(w.extra, FileResult{Path: p, Status: StatusError, Errors: []string{err.Error()}})
+			return nil
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		if p != root && matchAny(s.opts.Exclude, rel, d.Name()) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch {
+		case d.IsDir():
+			return nil
+		case d.Type()&fs.ModeSymlink != 0:
+			s.link(p, rootReal, rel, d.Name(), w)
+			return nil
+		case !d.Type().IsRegular():
+			return nil
+		}
+		if len(s.opts.Include) == 0 || matchAny(s.opts.Include, rel, d.Name()) {
+			w.files = append(w.files, p)
+		}
+		return nil
+	})
+}
+
+// link handles a symbolic link met in a folder walk.
+func (s *Scanner) link(p, rootReal, rel, name string, w *walk) {
+	target, _ := os.Readlink(p)
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil || !within(rootReal, real) {
+		fr := FileResult{Path: p, Format: "symlink"}
+		j := &job{s: s, fr: &fr, imports: map[string]bool{}, recognised: true}
+		j.container(&rules.Container{Kind: "symlink", Escapes: []rules.Escape{{Path: p, Target: target}}}, "")
+		j.finish()
+		w.extra = append(w.extra, fr)
+		return
+	}
+	st, err := os.Stat(real)
+	if s.opts.FollowSymlinks && err == nil && st.Mode().IsRegular() &&
+		(len(s.opts.Include) == 0 || matchAny(s.opts.Include, rel, name)) {
+		w.files = append(w.files, p)
+	}
+}
+
+// within reports whether path lies inside root (both cleaned, absolute
+// or both relative).
+func within(root, p string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
+}
+
+// matchAny reports whether any glob matches the slash-separated path
+// below the walked folder or the base name.
+func matchAny(globs []string, rel, name string) bool {
+	for _, g := range globs {
+		if ok, _ := path.Match(g, rel); ok {
+			return true
+		}
+		if ok, _ := path.Match(g, name); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // ScanFile scans one file.
@@ -192,6 +282,7 @@ func (s *Scanner) ScanReader(ctx context.Context, name string, r io.ReaderAt, si
 	fr := FileResult{Path: name, Size: size}
 	j := &job{s: s, ctx: ctx, fr: &fr, imports: map[string]bool{}}
 	j.stream(r, size, "", 0)
+	j.checkExtension()
 	j.finish()
 	return fr
 }

@@ -44,7 +44,7 @@ var allowed = map[string][]string{
 	mod + "/formats":  {mod + "/formats"},
 	mod + "/policy":   {mod + "/finding"},
 	mod + "/report":   {mod + "/scan", mod + "/finding"},
-	mod + "/scan":     {mod + "/scan", mod + "/pickle", mod + "/policy", mod + "/finding", mod + "/formats"},
+	mod + "/scan":     {mod + "/scan", mod + "/pickle", mod + "/policy", mod + "/finding", mod + "/formats", mod + "/internal/zipx"},
 	mod + "/internal": {mod + "/"},
 }
 

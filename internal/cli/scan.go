@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"path"
 
 	"github.com/spf13/cobra"
 
@@ -13,12 +14,15 @@ import (
 )
 
 type scanFlags struct {
-	format  string
-	output  string
-	failOn  string
-	policy  string
-	workers int
-	verbose bool
+	format   string
+	output   string
+	failOn   string
+	policy   string
+	workers  int
+	verbose  bool
+	include  []string
+	exclude  []string
+	symlinks bool
 }
 
 func newScanCmd() *cobra.Command {
@@ -52,6 +56,9 @@ file that could not be fully scanned (never reported as clean).`,
 	fl.StringVar(&f.policy, "policy", os.Getenv("MODELGATE_POLICY"), "policy FILE extending the built-in policy (env MODELGATE_POLICY)")
 	fl.IntVar(&f.workers, "workers", 0, "files scanned in parallel (default: number of CPUs)")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "list clean files and every finding")
+	fl.StringArrayVar(&f.include, "include", nil, "in folders, scan only files whose name or relative path matches GLOB (repeatable)")
+	fl.StringArrayVar(&f.exclude, "exclude", nil, "in folders, skip files and folders whose name or relative path matches GLOB (repeatable)")
+	fl.BoolVar(&f.symlinks, "follow-symlinks", false, "in folders, scan the targets of symbolic links that stay inside the folder (links that leave it are always reported, never followed)")
 	cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"text", "json", "sarif"}, cobra.ShellCompDirectiveNoFileComp
 	})
@@ -81,7 +88,12 @@ func runScan(cmd *cobra.Command, paths []string, f scanFlags) error {
 	if err != nil {
 		return err
 	}
-	sc := scan.New(scan.Options{Policy: pol, Workers: f.workers})
+	for _, g := range append(append([]string{}, f.include...), f.exclude...) {
+		if _, err := path.Match(g, ""); err != nil {
+			return usageError{fmt.Errorf("bad glob %q: %w", g, err)}
+		}
+	}
+	sc := scan.New(scan.Options{Policy: pol, Workers: f.workers, Include: f.include, Exclude: f.exclude, FollowSymlinks: f.symlinks})
 	res, err := sc.Scan(cmd.Context(), paths)
 	if err != nil {
 		return hinted{err, "check that every PATH exists and is readable"}

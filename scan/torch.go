@@ -1,0 +1,164 @@
+package scan
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math/big"
+	"strings"
+
+	"github.com/modelgate/modelgate/pickle"
+	"github.com/modelgate/modelgate/scan/rules"
+)
+
+// storageSizes maps torch storage classes (as pickled in persistent ids)
+// to their element size in bytes. UntypedStorage counts bytes.
+var storageSizes = map[string]int64{
+	"DoubleStorage": 8, "FloatStorage": 4, "HalfStorage": 2, "BFloat16Storage": 2,
+	"LongStorage": 8, "IntStorage": 4, "ShortStorage": 2, "CharStorage": 1, "ByteStorage": 1,
+	"BoolStorage": 1, "ComplexFloatStorage": 8, "ComplexDoubleStorage": 16,
+	"QInt8Storage": 1, "QUInt8Storage": 1, "QInt32Storage": 4, "QUInt4x2Storage": 1, "QUInt2x4Storage": 1,
+	"UntypedStorage": 1, "TypedStorage": 1,
+}
+
+// storageRef is a persistent id ('storage', type, key, location, numel, ...).
+type storageRef struct {
+	Key    string
+	Type   string
+	Numel  int64
+	Bytes  int64 // numel * element size; -1 when unknown
+	Offset int64
+}
+
+// storageRefs extracts the storage persistent ids of a trace.
+func storageRefs(t *pickle.Trace, stream int) []storageRef {
+	var out []storageRef
+	for _, p := range t.Persistent {
+		if stream >= 0 && p.Stream != stream {
+			continue
+		}
+		tup, ok := p.PID.(*pickle.Tuple)
+		if !ok || len(tup.Items) < 5 {
+			continue
+		}
+		if tag, ok := tup.Items[0].(pickle.Str); !ok || tag.S != "storage" {
+			continue
+		}
+		ref := storageRef{Offset: p.Offset, Bytes: -1}
+		if g, ok := tup.Items[1].(*pickle.Global); ok {
+			ref.Type = g.Name
+			if i := strings.LastIndexByte(ref.Type, '.'); i >= 0 {
+				ref.Type = ref.Type[i+1:]
+			}
+		}
+		switch k := tup.Items[2].(type) {
+		case pickle.Str:
+			ref.Key = k.S
+		case pickle.Int:
+			ref.Key = intString(k)
+		}
+		if n, ok := tup.Items[4].(pickle.Int); ok && n.Big == nil && n.Small >= 0 {
+			ref.Numel = n.Small
+			if es, ok := storageSizes[ref.Type]; ok {
+				b := new(big.Int).Mul(big.NewInt(n.Small), big.NewInt(es))
+				if b.IsInt64() {
+					ref.Bytes = b.Int64()
+				}
+			}
+		}
+		out = append(out, ref)
+	}
+	return out
+}
+
+func intString(i pickle.Int) string {
+	if i.Big != nil {
+		return i.Big.String()
+	}
+	return fmt.Sprint(i.Small)
+}
+
+// legacyMagic is torch's MAGIC_NUMBER, the value of the first pickle of a
+// legacy (non-zip) torch.save stream.
+var legacyMagic, _ = new(big.Int).SetString("1950a86a20f9469cfc6c", 16)
+
+func isLegacyTorch(t *pickle.Trace) bool {
+	if len(t.Results) == 0 {
+		return false
+	}
+	v, ok := t.Results[0].(pickle.Int)
+	return ok && v.Big != nil && v.Big.Cmp(legacyMagic) == 0
+}
+
+// legacyTorch scans a pre-1.6 torch.save stream: five pickles (magic
+// number, protocol version, sys_info, the object, the storage keys), each
+// read by torch with an unrestricted unpickler, then for every key an
+// int64 element count and the raw storage bytes. Bytes after the last
+// storage are scanned as a stream of their own.
+func (j *job) legacyTorch(r io.ReaderAt, size int64, member string, depth int) *pickle.Trace {
+	j.kind = "torch-legacy"
+	j.noteFormat(depth, "torch-legacy")
+	t := pickle.Run(r, size, pickle.Options{Limits: j.s.opts.Limits.Pickle, FileInput: true, Streams: 5})
+	j.pickleFindings(t, r, member, depth, "torch-legacy")
+	info := &rules.Container{Kind: "torch-legacy"}
+	if t.Err != nil || len(t.Results) < 5 {
+		if t.Err == nil {
+			j.fail(member, "legacy torch stream ends after %d of its 5 pickles", len(t.Results))
+		}
+		j.container(info, member)
+		return t
+	}
+	keys, ok := t.Results[4].(*pickle.List)
+	if !ok {
+		j.fail(member, "legacy torch stream: the fifth pickle is not a list of storage keys")
+		j.container(info, member)
+		return t
+	}
+	refs := map[string]storageRef{}
+	for _, ref := range storageRefs(t, 3) {
+		refs[ref.Key] = ref
+	}
+	off := t.End
+	for _, k := range keys.Items {
+		key := ""
+		switch v := k.(type) {
+		case pickle.Str:
+			key = v.S
+		case pickle.Int:
+			key = intString(v)
+		}
+		ref, known := refs[key]
+		var hdr [8]byte
+		if n, _ := r.ReadAt(hdr[:], off); n < 8 {
+			info.Storages = append(info.Storages, storageProblem(ref, key, -1))
+			j.container(info, member)
+			return t
+		}
+		numel := int64(binary.LittleEndian.Uint64(hdr[:]))
+		es := int64(1)
+		if known {
+			if s, ok := storageSizes[ref.Type]; ok {
+				es = s
+			}
+		}
+		n := new(big.Int).Mul(big.NewInt(numel), big.NewInt(es))
+		if numel < 0 || !n.IsInt64() || off+8+n.Int64() > size || off+8+n.Int64() < off {
+			info.Storages = append(info.Storages, storageProblem(ref, key, size-off-8))
+			j.container(info, member)
+			return t
+		}
+		if known && ref.Bytes >= 0 && n.Int64() < ref.Bytes {
+			info.Storages = append(info.Storages, storageProblem(ref, key, n.Int64()))
+		}
+		off += 8 + n.Int64()
+	}
+	j.container(info, member)
+	if off < size {
+		j.stream(io.NewSectionReader(r, off, size-off), size-off, joinMember(member, fmt.Sprintf("after-storages@%d", off)), depth+1)
+	}
+	return t
+}
+
+func storageProblem(ref storageRef, key string, have int64) rules.StorageProblem {
+	return rules.StorageProblem{Key: key, Member: "storage record " + key, Want: ref.Bytes, Have: have, Offset: ref.Offset}
+}
