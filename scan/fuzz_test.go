@@ -14,14 +14,16 @@ import (
 // FuzzScan runs the whole engine (sniffing, decompression, pickle
 // readings, rules, nested pickles) on arbitrary bytes.
 func FuzzScan(f *testing.F) {
-	filepath.WalkDir(corpusDir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			if b, err := os.ReadFile(p); err == nil && len(b) < 64<<10 {
-				f.Add(b)
+	for _, dir := range []string{corpusDir, containersDir} {
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				if b, err := os.ReadFile(p); err == nil && len(b) < 64<<10 {
+					f.Add(b)
+				}
 			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	lim := DefaultLimits()
 	lim.Pickle = pickle.Limits{MaxOps: 100000, MaxItems: 100000, MaxEvents: 2000}
 	lim.Decompress.MaxOutput = 4 << 20

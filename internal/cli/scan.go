@@ -23,6 +23,7 @@ type scanFlags struct {
 	include  []string
 	exclude  []string
 	symlinks bool
+	limits   scan.Limits
 }
 
 func newScanCmd() *cobra.Command {
@@ -58,6 +59,10 @@ file that could not be fully scanned (never reported as clean).`,
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "list clean files and every finding")
 	fl.StringArrayVar(&f.include, "include", nil, "in folders, scan only files whose name or relative path matches GLOB (repeatable)")
 	fl.StringArrayVar(&f.exclude, "exclude", nil, "in folders, skip files and folders whose name or relative path matches GLOB (repeatable)")
+	fl.IntVar(&f.limits.MaxDepth, "max-depth", 0, "layers of archives, compression and nested pickles followed (default 8); deeper is incomplete")
+	fl.Int64Var(&f.limits.MaxTotalInflated, "max-inflated", 0, "bytes decompressed per file over all layers (default 64 GiB); more is incomplete")
+	fl.IntVar(&f.limits.MaxEntries, "max-entries", 0, "archive entries opened per file over all archives (default 1048576); more is incomplete")
+	fl.Float64Var(&f.limits.Decompress.MaxRatio, "max-ratio", 0, "decompressed/compressed ratio allowed past 256 MiB of output (default 1000); more is incomplete")
 	fl.BoolVar(&f.symlinks, "follow-symlinks", false, "in folders, scan the targets of symbolic links that stay inside the folder (links that leave it are always reported, never followed)")
 	cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"text", "json", "sarif"}, cobra.ShellCompDirectiveNoFileComp
@@ -93,7 +98,7 @@ func runScan(cmd *cobra.Command, paths []string, f scanFlags) error {
 			return usageError{fmt.Errorf("bad glob %q: %w", g, err)}
 		}
 	}
-	sc := scan.New(scan.Options{Policy: pol, Workers: f.workers, Include: f.include, Exclude: f.exclude, FollowSymlinks: f.symlinks})
+	sc := scan.New(scan.Options{Policy: pol, Workers: f.workers, Include: f.include, Exclude: f.exclude, FollowSymlinks: f.symlinks, Limits: f.limits})
 	res, err := sc.Scan(cmd.Context(), paths)
 	if err != nil {
 		return hinted{err, "check that every PATH exists and is readable"}
