@@ -41,6 +41,7 @@ type jsonFile struct {
 	Findings []jsonFinding `json:"findings"`
 	Errors   []string      `json:"errors"`
 	Imports  []string      `json:"imports"`
+	Tensors  []scan.Tensor `json:"tensors,omitempty"`
 }
 
 type jsonFinding struct {
@@ -109,6 +110,7 @@ func toJSONFile(f scan.FileResult, baseDir string) jsonFile {
 		Findings: make([]jsonFinding, 0, len(f.Findings)),
 		Errors:   nonNil(f.Errors),
 		Imports:  nonNil(f.Imports),
+		Tensors:  f.Tensors,
 	}
 	for _, x := range f.Findings {
 		jf.Findings = append(jf.Findings, jsonFinding{

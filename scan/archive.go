@@ -115,6 +115,10 @@ func (j *job) zipScan(z *zipx.Reader, member string, depth int) {
 		}
 		if t != nil && prefix != "" && e == records(prefix+"data.pkl") {
 			info.Storages = append(info.Storages, checkStorages(t, prefix, "data/", records, sub)...)
+			j.fr.Tensors = append(j.fr.Tensors, inventory(t, sub, func(key string, n int64) bool {
+				r := records(prefix + "data/" + key)
+				return r != nil && (n < 0 || int64(r.UncompressedSize) >= n)
+			})...)
 		}
 	}
 }

@@ -29,6 +29,20 @@ type FileResult struct {
 	// Imports lists every import the file's pickles request, deduplicated,
 	// as "module.name".
 	Imports []string `json:"imports,omitempty"`
+	// Tensors is the inventory of a PyTorch checkpoint: every tensor its
+	// pickle rebuilds, with the storage it reads.
+	Tensors []Tensor `json:"tensors,omitempty"`
+}
+
+// Tensor is one tensor a PyTorch checkpoint rebuilds from a storage.
+type Tensor struct {
+	Name         string  `json:"name,omitempty"` // state-dict key path, e.g. "layer.0.weight"
+	Member       string  `json:"member"`         // the pickle that rebuilds it
+	Dtype        string  `json:"dtype"`          // e.g. "float32"; "" when unknown
+	Shape        []int64 `json:"shape"`
+	StorageKey   string  `json:"storage_key"`
+	StorageBytes int64   `json:"storage_bytes"` // bytes the persistent id needs; -1 when unknown
+	Present      bool    `json:"present"`       // the storage record exists and is large enough
 }
 
 // Result is the outcome of a scan over one or more paths.

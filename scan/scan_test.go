@@ -84,3 +84,31 @@ func TestNestedPickleIsScanned(t *testing.T) {
 		t.Errorf("nested=%v inner os.system=%v; findings %+v", nested, denied, fr.Findings)
 	}
 }
+
+func TestTensorInventory(t *testing.T) {
+	sc := New(Options{})
+	for _, tc := range []struct {
+		file        string
+		wantMissing bool
+	}{
+		{"../testdata/containers/benign/views_shared.pt", false},
+		{"../testdata/containers/benign/views_shared.legacy.pt", false},
+		{"../testdata/containers/malicious/storage_missing_record.pt", true},
+	} {
+		fr := sc.ScanFile(context.Background(), tc.file)
+		if len(fr.Tensors) == 0 {
+			t.Errorf("%s: no tensors in the inventory", tc.file)
+			continue
+		}
+		missing := false
+		for _, tn := range fr.Tensors {
+			if tn.StorageKey == "" || tn.Dtype == "" || tn.Shape == nil {
+				t.Errorf("%s: incomplete tensor %+v", tc.file, tn)
+			}
+			missing = missing || !tn.Present
+		}
+		if missing != tc.wantMissing {
+			t.Errorf("%s: a storage missing = %v, want %v (%+v)", tc.file, missing, tc.wantMissing, fr.Tensors)
+		}
+	}
+}

@@ -30,45 +30,53 @@ type storageRef struct {
 	Offset int64
 }
 
-// storageRefs extracts the storage persistent ids of a trace.
+// storageRefs extracts the storage persistent ids of a trace (of one
+// pickle of the stream, or all when stream < 0).
 func storageRefs(t *pickle.Trace, stream int) []storageRef {
 	var out []storageRef
 	for _, p := range t.Persistent {
 		if stream >= 0 && p.Stream != stream {
 			continue
 		}
-		tup, ok := p.PID.(*pickle.Tuple)
-		if !ok || len(tup.Items) < 5 {
-			continue
+		if ref, ok := parseStorageRef(p.PID, p.Offset); ok {
+			out = append(out, ref)
 		}
-		if tag, ok := tup.Items[0].(pickle.Str); !ok || tag.S != "storage" {
-			continue
-		}
-		ref := storageRef{Offset: p.Offset, Bytes: -1}
-		if g, ok := tup.Items[1].(*pickle.Global); ok {
-			ref.Type = g.Name
-			if i := strings.LastIndexByte(ref.Type, '.'); i >= 0 {
-				ref.Type = ref.Type[i+1:]
-			}
-		}
-		switch k := tup.Items[2].(type) {
-		case pickle.Str:
-			ref.Key = k.S
-		case pickle.Int:
-			ref.Key = intString(k)
-		}
-		if n, ok := tup.Items[4].(pickle.Int); ok && n.Big == nil && n.Small >= 0 {
-			ref.Numel = n.Small
-			if es, ok := storageSizes[ref.Type]; ok {
-				b := new(big.Int).Mul(big.NewInt(n.Small), big.NewInt(es))
-				if b.IsInt64() {
-					ref.Bytes = b.Int64()
-				}
-			}
-		}
-		out = append(out, ref)
 	}
 	return out
+}
+
+// parseStorageRef reads ('storage', storage_type, key, location, numel, ...).
+func parseStorageRef(pid pickle.Value, offset int64) (storageRef, bool) {
+	tup, ok := pid.(*pickle.Tuple)
+	if !ok || len(tup.Items) < 5 {
+		return storageRef{}, false
+	}
+	if tag, ok := tup.Items[0].(pickle.Str); !ok || tag.S != "storage" {
+		return storageRef{}, false
+	}
+	ref := storageRef{Offset: offset, Bytes: -1}
+	if g, ok := tup.Items[1].(*pickle.Global); ok {
+		ref.Type = g.Name
+		if i := strings.LastIndexByte(ref.Type, '.'); i >= 0 {
+			ref.Type = ref.Type[i+1:]
+		}
+	}
+	switch k := tup.Items[2].(type) {
+	case pickle.Str:
+		ref.Key = k.S
+	case pickle.Int:
+		ref.Key = intString(k)
+	}
+	if n, ok := tup.Items[4].(pickle.Int); ok && n.Big == nil && n.Small >= 0 {
+		ref.Numel = n.Small
+		if es, ok := storageSizes[ref.Type]; ok {
+			b := new(big.Int).Mul(big.NewInt(n.Small), big.NewInt(es))
+			if b.IsInt64() {
+				ref.Bytes = b.Int64()
+			}
+		}
+	}
+	return ref, true
 }
 
 func intString(i pickle.Int) string {
@@ -118,6 +126,11 @@ func (j *job) legacyTorch(r io.ReaderAt, size int64, member string, depth int) *
 	for _, ref := range storageRefs(t, 3) {
 		refs[ref.Key] = ref
 	}
+	missing := map[string]bool{}
+	defer func() {
+		main := &pickle.Trace{Results: t.Results[3:4], Calls: t.Calls}
+		j.fr.Tensors = append(j.fr.Tensors, inventory(main, member, func(key string, _ int64) bool { return !missing[key] })...)
+	}()
 	off := t.End
 	for _, k := range keys.Items {
 		key := ""
@@ -130,6 +143,7 @@ func (j *job) legacyTorch(r io.ReaderAt, size int64, member string, depth int) *
 		ref, known := refs[key]
 		var hdr [8]byte
 		if n, _ := r.ReadAt(hdr[:], off); n < 8 {
+			missing[key] = true
 			info.Storages = append(info.Storages, storageProblem(ref, key, -1))
 			j.container(info, member)
 			return t
@@ -143,11 +157,13 @@ func (j *job) legacyTorch(r io.ReaderAt, size int64, member string, depth int) *
 		}
 		n := new(big.Int).Mul(big.NewInt(numel), big.NewInt(es))
 		if numel < 0 || !n.IsInt64() || off+8+n.Int64() > size || off+8+n.Int64() < off {
+			missing[key] = true
 			info.Storages = append(info.Storages, storageProblem(ref, key, size-off-8))
 			j.container(info, member)
 			return t
 		}
 		if known && ref.Bytes >= 0 && n.Int64() < ref.Bytes {
+			missing[key] = true
 			info.Storages = append(info.Storages, storageProblem(ref, key, n.Int64()))
 		}
 		off += 8 + n.Int64()
