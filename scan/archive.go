@@ -253,9 +253,14 @@ func isTar(head []byte) bool {
 // place; links that leave the archive are reported.
 func (j *job) tar(r io.ReaderAt, size int64, member string, depth int) bool {
 	cr := &countingReader{r: io.NewSectionReader(r, 0, size)}
-	names := map[string]bool{}
 	tr := tar.NewReader(cr)
 	info := &rules.Container{Kind: "tar"}
+	type tarFile struct {
+		name      string
+		off, size int64
+	}
+	var files []tarFile
+	names := map[string]bool{}
 	first := true
 	for {
 		h, err := tr.Next()
@@ -278,7 +283,6 @@ func (j *job) tar(r io.ReaderAt, size int64, member string, depth int) bool {
 			break
 		}
 		name := h.Name
-		names[path.Clean(name)] = true
 		switch h.Typeflag {
 		case tar.TypeSymlink, tar.TypeLink:
 			if escapes(name, h.Linkname, h.Typeflag == tar.TypeSymlink) {
@@ -293,15 +297,26 @@ func (j *job) tar(r io.ReaderAt, size int64, member string, depth int) bool {
 			j.fail(joinMember(member, name), "tar entry of %d bytes runs past the end of the archive", h.Size)
 			break
 		}
-		j.stream(io.NewSectionReader(r, cr.n, h.Size), h.Size, joinMember(member, name), depth+1)
+		names[path.Clean(name)] = true
+		files = append(files, tarFile{name, cr.n, h.Size})
 	}
 	if first {
 		return false
 	}
-	if names["pickle"] && names["storages"] && names["tensors"] {
-		// torch's legacy tar format: each member is a pickle stream
-		// (storages and tensors interleave pickles with raw data).
+	legacy := names["pickle"] && names["storages"] && names["tensors"]
+	if legacy {
+		// torch's legacy tar format (torch.load still reads it).
 		info.Kind = "torch-tar"
+	}
+	for _, f := range files {
+		sec := io.NewSectionReader(r, f.off, f.size)
+		sub := joinMember(member, f.name)
+		clean := path.Clean(f.name)
+		if legacy && (clean == "storages" || clean == "tensors") {
+			j.legacyTarRecords(sec, f.size, sub, clean)
+			continue
+		}
+		j.stream(sec, f.size, sub, depth+1)
 	}
 	j.container(info, member)
 	return true

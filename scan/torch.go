@@ -178,3 +178,85 @@ func (j *job) legacyTorch(r io.ReaderAt, size int64, member string, depth int) *
 func storageProblem(ref storageRef, key string, have int64) rules.StorageProblem {
 	return rules.StorageProblem{Key: key, Member: "storage record " + key, Want: ref.Bytes, Have: have, Offset: ref.Offset}
 }
+
+// legacyTarRecords scans the storages or tensors member of torch's legacy
+// tar format, where pickles alternate with raw records: storages is
+// pickle(count), then per storage pickle((key, location, type)) and an
+// int64 element count with the bytes, then a pickle of the views; tensors
+// is pickle(count), then per tensor pickle((key, storage id, type)) and
+// int32 ndim, 4 pad bytes, ndim int64 sizes, ndim int64 strides and an
+// int64 offset. torch unpickles each pickle with an unrestricted
+// unpickler, so each is scanned.
+func (j *job) legacyTarRecords(r io.ReaderAt, size int64, member, kind string) {
+	j.kind = "torch-tar"
+	off := int64(0)
+	next := func() (*pickle.Trace, bool) {
+		t := pickle.Run(io.NewSectionReader(r, off, size-off), size-off, pickle.Options{Limits: j.s.opts.Limits.Pickle, FileInput: true, Single: true})
+		j.pickleFindings(t, r, joinMember(member, fmt.Sprintf("pickle@%d", off)), 0, "torch-tar")
+		if t.Err != nil || len(t.Results) == 0 {
+			return t, false
+		}
+		off += t.End
+		return t, true
+	}
+	t, ok := next()
+	if !ok {
+		return
+	}
+	count, ok := t.Results[0].(pickle.Int)
+	if !ok || count.Big != nil || count.Small < 0 {
+		j.fail(member, "legacy torch tar %s: the first pickle is not a count", kind)
+		return
+	}
+	var word [8]byte
+	readInt := func(n int) (int64, bool) {
+		if m, _ := r.ReadAt(word[:n], off); m < n {
+			return 0, false
+		}
+		off += int64(n)
+		if n == 4 {
+			return int64(int32(binary.LittleEndian.Uint32(word[:4]))), true
+		}
+		return int64(binary.LittleEndian.Uint64(word[:8])), true
+	}
+	for i := int64(0); i < count.Small; i++ {
+		rec, ok := next()
+		if !ok {
+			return
+		}
+		if kind == "storages" {
+			es := int64(1)
+			if tup, ok := rec.Results[0].(*pickle.Tuple); ok && len(tup.Items) == 3 {
+				if g, ok := tup.Items[2].(*pickle.Global); ok {
+					if s, ok := storageSizes[g.Name]; ok {
+						es = s
+					}
+				}
+			}
+			numel, ok := readInt(8)
+			n := new(big.Int).Mul(big.NewInt(numel), big.NewInt(es))
+			if !ok || numel < 0 || !n.IsInt64() || off+n.Int64() > size {
+				j.fail(member, "legacy torch tar storages: record %d runs past the end", i)
+				return
+			}
+			off += n.Int64()
+			continue
+		}
+		ndim, ok := readInt(4)
+		if !ok || ndim < 0 || ndim > 1<<16 {
+			j.fail(member, "legacy torch tar tensors: record %d has a bad ndim", i)
+			return
+		}
+		off += 4 + 16*ndim + 8
+		if off > size {
+			j.fail(member, "legacy torch tar tensors: record %d runs past the end", i)
+			return
+		}
+	}
+	if kind == "storages" && off < size {
+		next() // the views list
+	}
+	if off < size {
+		j.stream(io.NewSectionReader(r, off, size-off), size-off, joinMember(member, fmt.Sprintf("after-records@%d", off)), 1)
+	}
+}
