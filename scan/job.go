@@ -69,6 +69,14 @@ func (j *job) stream(r io.ReaderAt, size int64, member string, depth int) (*pick
 	}
 	head = head[:n]
 	j.kind = ""
+	if kind := unreadArchive(head); kind != "" {
+		// A model shipped inside an archive modelgate cannot open must not
+		// pass as clean (the nullifAI models used 7z).
+		j.recognised = true
+		j.noteFormat(depth, kind)
+		j.fail(member, "%s archives are not read; extract the files and scan them", kind)
+		return nil, true
+	}
 	switch {
 	case zipx.IsZip(head):
 		j.zip(r, size, member, depth)
@@ -256,4 +264,16 @@ func (j *job) finish() {
 	default:
 		fr.Status = StatusClean
 	}
+}
+
+// unreadArchive names archive formats modelgate recognises but does not
+// open, by their magic bytes.
+func unreadArchive(head []byte) string {
+	switch {
+	case bytes.HasPrefix(head, []byte("7z\xbc\xaf\x27\x1c")):
+		return "7z"
+	case bytes.HasPrefix(head, []byte("Rar!\x1a\x07")):
+		return "rar"
+	}
+	return ""
 }
