@@ -54,5 +54,3 @@ func Run(r io.ReaderAt, size int64, opts Options) *Trace {
 func RunBytes(b []byte, opts Options) *Trace {
 	return Run(bytes.NewReader(b), int64(len(b)), opts)
 }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -1,9 +1,12 @@
 package pickle
 
 import (
+	"bytes"
 	"encoding/binary"
 	"strings"
 )
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
 // asm builds pickle streams for tests from a compact description: each
 // argument is an Opcode, a string (raw bytes), or []byte.

@@ -366,30 +366,6 @@ func (r *reader) skipUpTo(n int) []byte {
 	return out
 }
 
-// rawBytes reads n raw bytes from the file position (joblib padding).
-func (r *reader) rawBytes(n int) ([]byte, int64, error) {
-	off := r.pos
-	if r.dialect == DialectC && r.file && r.winEnd > r.pos {
-		off = r.winEnd
-	}
-	b, err := r.in.peek(off, n)
-	if err != nil {
-		return nil, off, err
-	}
-	if len(b) < n {
-		return nil, off, r.truncated(fmt.Sprintf("need %d bytes at offset %d", n, off))
-	}
-	out := append([]byte(nil), b...)
-	if r.dialect == DialectC && r.file && r.winEnd > r.pos {
-		r.winEnd = off + int64(n)
-	} else {
-		r.pos = off + int64(n)
-		if r.dialect == DialectC {
-			r.winEnd = max(r.winEnd, r.pos)
-		}
-	}
-	return out, off, nil
-}
 
 func le16(b []byte) uint16 { return binary.LittleEndian.Uint16(b) }
 func le32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
