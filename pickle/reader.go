@@ -366,7 +366,6 @@ func (r *reader) skipUpTo(n int) []byte {
 	return out
 }
 
-
 func le16(b []byte) uint16 { return binary.LittleEndian.Uint16(b) }
 func le32(b []byte) uint32 { return binary.LittleEndian.Uint32(b) }
 func le64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
