@@ -107,6 +107,9 @@ func (j *job) zipScan(z *zipx.Reader, member string, depth int) {
 		if storages[e.Name] && !j.storageLooksLikePickle(z, e) {
 			continue // raw tensor bytes: torch never unpickles them
 		}
+		if info.TorchScript && strings.HasPrefix(e.Name, prefix+"code/") && strings.HasSuffix(e.Name, ".py") {
+			continue // TorchScript source, reported by torchscript-archive, never unpickled
+		}
 		t := j.zipEntry(z, e, sub, depth)
 		if t != nil {
 			// Scanned entries are small (pickles, code): check their CRC,

@@ -154,6 +154,12 @@ func (j *job) pickle(r io.ReaderAt, size int64, member string, depth int, head [
 	opts := pickle.Options{Limits: j.s.opts.Limits.Pickle}
 	t := pickle.Analyze(r, size, opts)
 	events := len(t.Imports) + len(t.Calls) + len(t.Mutations) + len(t.Dynamic) + len(t.Persistent)
+	if len(t.Imports) > 0 && t.Imports[0].Offset == 0 && !validModule(t.Imports[0].Module) {
+		// Text that happens to start with 'c' ("class ...", "cat\n"): the
+		// unpickler's first act is an import no module can satisfy, so
+		// it fails before anything runs.
+		return nil, false
+	}
 	cut := errors.Is(t.Err, pickle.ErrTruncated) && t.Ops >= 2
 	if t.Pickles == 0 && events == 0 && pickle.Opcode(head[0]) != pickle.PROTO && !cut {
 		// Not a pickle: its first opcodes are already invalid, so no
@@ -276,4 +282,25 @@ func unreadArchive(head []byte) string {
 		return "rar"
 	}
 	return ""
+}
+
+// validModule reports whether name can be imported: dotted Python
+// identifiers (ASCII letters, digits and underscores, not starting with a
+// digit).
+func validModule(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, part := range strings.Split(name, ".") {
+		if part == "" || (part[0] >= '0' && part[0] <= '9') {
+			return false
+		}
+		for i := 0; i < len(part); i++ {
+			c := part[i]
+			if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80) {
+				return false
+			}
+		}
+	}
+	return true
 }

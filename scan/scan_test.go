@@ -40,6 +40,7 @@ func TestScanStatuses(t *testing.T) {
 		{"gzip in gzip", gz(t, gz(t, evil)), Limits{}, StatusFindings, "pickle-denied-global", "", "gzip+gzip+pickle"},
 		{"decompression bomb", gz(t, make([]byte, 8<<20)), small, StatusIncomplete, "", "MaxOutput", "gzip"},
 		{"not a pickle", []byte("# readme\n"), Limits{}, StatusSkipped, "", "", "unknown"},
+		{"source text starting with c", []byte("class Tiny(Module):\n  __parameters__ = []\n  def forward(self):\n"), Limits{}, StatusSkipped, "", "", "unknown"},
 		{"7z archive", []byte("7z\xbc\xaf\x27\x1c\x00\x04rest"), Limits{}, StatusIncomplete, "", "7z archives are not read", "7z"},
 		{"empty", nil, Limits{}, StatusSkipped, "", "", ""},
 		{"truncated pickle", []byte("\x80\x04\x95"), Limits{}, StatusIncomplete, "", "truncated", "pickle"},
