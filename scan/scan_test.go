@@ -41,6 +41,7 @@ func TestScanStatuses(t *testing.T) {
 		{"decompression bomb", gz(t, make([]byte, 8<<20)), small, StatusIncomplete, "", "MaxOutput", "gzip"},
 		{"not a pickle", []byte("# readme\n"), Limits{}, StatusSkipped, "", "", "unknown"},
 		{"source text starting with c", []byte("class Tiny(Module):\n  __parameters__ = []\n  def forward(self):\n"), Limits{}, StatusSkipped, "", "", "unknown"},
+		{"bad module but a Storage name", []byte("cnot a module\nFloatStorage\n0cos\nsystem\n(S'id'\ntR."), Limits{}, StatusFindings, "pickle-denied-global", "", "pickle"},
 		{"7z archive", []byte("7z\xbc\xaf\x27\x1c\x00\x04rest"), Limits{}, StatusIncomplete, "", "7z archives are not read", "7z"},
 		{"empty", nil, Limits{}, StatusSkipped, "", "", ""},
 		{"truncated pickle", []byte("\x80\x04\x95"), Limits{}, StatusIncomplete, "", "truncated", "pickle"},
