@@ -57,7 +57,7 @@ func TestVectors(t *testing.T) {
 		},
 		{
 			name: "single file blake2b", root: "testdata/edge/single.bin", opts: Options{Algorithm: BLAKE2b},
-			wantRes: []Resource{{".", "blake2b", "e4cfa39a3d37be31c59609e807970799caa68a19bfaa15135f165085e01d41a65ba1e1b146aeb6bd0092b49eac214c103ccfa3a365954bbbe52f74a2b3620c94"}},
+			wantRes:  []Resource{{".", "blake2b", "e4cfa39a3d37be31c59609e807970799caa68a19bfaa15135f165085e01d41a65ba1e1b146aeb6bd0092b49eac214c103ccfa3a365954bbbe52f74a2b3620c94"}},
 			wantSer:  Serialization{Method: "files", HashType: "blake2b", IgnorePaths: GitIgnores},
 			wantRoot: "89bdc0fe32f655db5270d2fc3292f02dd43c7ab3930e692a21f0cc9948d20b50",
 		},
