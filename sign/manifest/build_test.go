@@ -52,26 +52,26 @@ func TestIgnoreRules(t *testing.T) {
 		wantIgnores []string
 	}{
 		{
-			name: "git defaults top level only",
-			want: []string{".hidden", "logs/run/1", "model.sig", "sub/.git/HEAD", "sub/.gitignore", "w/a.bin", "w/b.bin", "wx"},
+			name:        "git defaults top level only",
+			want:        []string{".hidden", "logs/run/1", "model.sig", "sub/.git/HEAD", "sub/.gitignore", "w/a.bin", "w/b.bin", "wx"},
 			wantIgnores: GitIgnores,
 		},
 		{
-			name: "signature and user ignores",
-			opts: Options{SignatureName: "model.sig", Ignore: []string{"w", "logs/run/", "./sub/.git"}},
-			want: []string{".hidden", "sub/.gitignore", "wx"},
+			name:        "signature and user ignores",
+			opts:        Options{SignatureName: "model.sig", Ignore: []string{"w", "logs/run/", "./sub/.git"}},
+			want:        []string{".hidden", "sub/.gitignore", "wx"},
 			wantIgnores: []string{".git", ".gitattributes", ".github", ".gitignore", "logs/run", "model.sig", "sub/.git", "w"},
 		},
 		{
-			name: "file ignore is exact, not a name prefix",
-			opts: Options{Ignore: []string{"w/a.bin", "w"[:1] + "x/"}},
-			want: []string{".hidden", "logs/run/1", "model.sig", "sub/.git/HEAD", "sub/.gitignore", "w/b.bin"},
+			name:        "file ignore is exact, not a name prefix",
+			opts:        Options{Ignore: []string{"w/a.bin", "wx/"}},
+			want:        []string{".hidden", "logs/run/1", "model.sig", "sub/.git/HEAD", "sub/.gitignore", "w/b.bin"},
 			wantIgnores: []string{".git", ".gitattributes", ".github", ".gitignore", "w/a.bin", "wx"},
 		},
 		{
-			name: "ignoring a missing path is recorded",
-			opts: Options{Ignore: []string{"nothing"}},
-			want: []string{".hidden", "logs/run/1", "model.sig", "sub/.git/HEAD", "sub/.gitignore", "w/a.bin", "w/b.bin", "wx"},
+			name:        "ignoring a missing path is recorded",
+			opts:        Options{Ignore: []string{"nothing"}},
+			want:        []string{".hidden", "logs/run/1", "model.sig", "sub/.git/HEAD", "sub/.gitignore", "w/a.bin", "w/b.bin", "wx"},
 			wantIgnores: []string{".git", ".gitattributes", ".github", ".gitignore", "nothing"},
 		},
 	}
