@@ -52,7 +52,7 @@ type Options struct {
 // entry is a regular file (or allowed symlink to one) to hash.
 type entry struct {
 	rel, abs string
-	size     int64
+	info     fs.FileInfo // of the regular file hashed (the target for a symlink)
 	symlink  bool
 }
 
@@ -141,7 +141,8 @@ func enumerate(root string, ignores []string, allowLinks bool) ([]*entry, error)
 	if err != nil {
 		return nil, fmt.Errorf("manifest: model path: %w", err)
 	}
-	if fi.Mode()&fs.ModeSymlink != 0 {
+	isLink := fi.Mode()&fs.ModeSymlink != 0
+	if isLink {
 		if !allowLinks {
 			return nil, fmt.Errorf("%w: model path %s (allow_symlinks is false)", ErrSymlink, root)
 		}
@@ -150,7 +151,7 @@ func enumerate(root string, ignores []string, allowLinks bool) ([]*entry, error)
 		}
 	}
 	if fi.Mode().IsRegular() {
-		return []*entry{{rel: ".", abs: root, size: fi.Size(), symlink: fi.Mode()&fs.ModeSymlink != 0}}, nil
+		return []*entry{{rel: ".", abs: root, info: fi, symlink: isLink}}, nil
 	}
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("manifest: model path %s: not a regular file or directory (mode %v)", root, fi.Mode())
@@ -199,7 +200,7 @@ func classify(p, rel string, d fs.DirEntry, realRoot string, allowLinks bool) (*
 		if err != nil {
 			return nil, fmt.Errorf("manifest: %s: %w", rel, err)
 		}
-		return &entry{rel: rel, abs: p, size: info.Size()}, nil
+		return &entry{rel: rel, abs: p, info: info}, nil
 	case d.Type()&fs.ModeSymlink != 0:
 		if !allowLinks {
 			return nil, fmt.Errorf("%w: %s (allow_symlinks is false)", ErrSymlink, rel)
@@ -226,7 +227,7 @@ func resolveLink(p, rel, realRoot string) (*entry, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, nil // the reference skips links to directories
 	}
-	return &entry{rel: rel, abs: target, size: fi.Size(), symlink: true}, nil
+	return &entry{rel: rel, abs: target, info: fi, symlink: true}, nil
 }
 
 // makeJobs splits files into whole-file jobs, or shards when shardSize > 0
@@ -238,8 +239,8 @@ func makeJobs(entries []*entry, shardSize int64) []job {
 			jobs = append(jobs, job{e: e, end: -1})
 			continue
 		}
-		for s := int64(0); s < e.size; s += shardSize {
-			jobs = append(jobs, job{e: e, start: s, end: min(s+shardSize, e.size)})
+		for s := int64(0); s < e.info.Size(); s += shardSize {
+			jobs = append(jobs, job{e: e, start: s, end: min(s+shardSize, e.info.Size())})
 		}
 	}
 	return jobs
@@ -318,19 +319,29 @@ func hashJob(ctx context.Context, j job, h hash.Hash, buf []byte, prog *progress
 		return it, fmt.Errorf("manifest: hashing %s: %w", j.e.rel, err)
 	}
 	defer f.Close()
-	var r io.Reader = f
-	want := int64(-1)
+	// The file must still be the one enumerated: a swap for a symlink or
+	// another file between the walk and the open is refused.
+	if fi, err := f.Stat(); err != nil || !os.SameFile(fi, j.e.info) {
+		return it, fmt.Errorf("%w: %s was replaced after it was listed", ErrChanged, j.e.rel)
+	}
+	// Reading one byte more than expected detects growth, so that a file
+	// that keeps growing cannot keep a worker busy forever.
+	start, want := int64(0), j.e.info.Size()
 	if j.end >= 0 {
 		it.Start, it.End = j.start, j.end
-		want = j.end - j.start
-		r = io.NewSectionReader(f, j.start, want)
+		start, want = j.start, j.end-j.start
 	}
+	r := io.NewSectionReader(f, start, want+1)
+	if j.end >= 0 {
+		r = io.NewSectionReader(f, start, want)
+	}
+	name := it.Name(methodOf(j))
 	n, err := copyCtx(ctx, h, r, buf, prog)
 	if err != nil {
-		return it, fmt.Errorf("manifest: hashing %s: %w", it.Name(methodOf(j)), err)
+		return it, fmt.Errorf("manifest: hashing %s: %w", name, err)
 	}
-	if want >= 0 && n != want {
-		return it, fmt.Errorf("%w: %s: read %d of %d bytes", ErrChanged, it.Name(MethodShards), n, want)
+	if n != want {
+		return it, fmt.Errorf("%w: %s: read %d bytes, expected %d", ErrChanged, name, n, want)
 	}
 	it.Digest = h.Sum(nil)
 	return it, nil
@@ -380,7 +391,7 @@ func newProgress(w io.Writer, jobs []job) *progress {
 		if j.end >= 0 {
 			p.total += j.end - j.start
 		} else {
-			p.total += j.e.size
+			p.total += j.e.info.Size()
 		}
 	}
 	return p
