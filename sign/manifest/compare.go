@@ -3,6 +3,7 @@ package manifest
 import (
 	"bytes"
 	"sort"
+	"strings"
 )
 
 // Diff lists how a model's manifest differs from the expected one, by
@@ -26,8 +27,13 @@ func (d Diff) Empty() bool {
 }
 
 // Compare compares the expected manifest with the one computed from the
-// model. Resource order does not matter, as in the reference verifier.
+// model. Resource order does not matter, as in the reference verifier. For a
+// single-file model, an expected manifest that names the file by its
+// basename (spec and Go-port style) matches a computed one named "."
+// (reference style), signing.md §7a.10; differences are then reported under
+// the expected name.
 func Compare(want, got *Manifest) Diff {
+	alias := singleFileName(want, got)
 	type val struct {
 		alg     string
 		digest  []byte
@@ -36,6 +42,9 @@ func Compare(want, got *Manifest) Diff {
 	index := func(m *Manifest) map[string]val {
 		out := make(map[string]val, len(m.Items))
 		for _, it := range m.Items {
+			if m == got && alias != "" {
+				it.Path = alias
+			}
 			out[it.Name(m.Method)] = val{m.ResourceAlgorithm(), it.Digest, it.Symlink}
 		}
 		return out
@@ -63,4 +72,22 @@ func Compare(want, got *Manifest) Diff {
 		sort.Strings(l)
 	}
 	return d
+}
+
+// singleFileName returns the name want uses for a single-file model when got
+// is a single-file model named ".", or "" when no renaming applies.
+func singleFileName(want, got *Manifest) string {
+	name := ""
+	for _, it := range want.Items {
+		if it.Path == "." || strings.Contains(it.Path, "/") || (name != "" && it.Path != name) {
+			return ""
+		}
+		name = it.Path
+	}
+	for _, it := range got.Items {
+		if it.Path != "." {
+			return ""
+		}
+	}
+	return name
 }

@@ -82,3 +82,37 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestCompareSingleFileName(t *testing.T) {
+	got, err := Build(context.Background(), "testdata/edge/single.bin", Options{ShardSize: 2})
+	must(t, err)
+	tests := []struct {
+		name   string
+		rename string
+		digest byte
+		want   Diff
+	}{
+		{name: "reference name", rename: "."},
+		{name: "basename", rename: "single.bin"},
+		{name: "basename changed", rename: "single.bin", digest: 1, want: Diff{Changed: []string{"single.bin:0:2"}}},
+		{name: "other dir path", rename: "x/single.bin", want: Diff{
+			Missing: []string{"x/single.bin:0:2", "x/single.bin:2:4", "x/single.bin:4:5"},
+			Extra:   []string{".:0:2", ".:2:4", ".:4:5"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			want := *got
+			want.Items = nil
+			for i, it := range got.Items {
+				it.Path = tc.rename
+				if i == 0 && tc.digest != 0 {
+					it.Digest = append([]byte{tc.digest}, it.Digest[1:]...)
+				}
+				want.Items = append(want.Items, it)
+			}
+			if diff := cmp.Diff(tc.want, Compare(&want, got), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
