@@ -101,20 +101,28 @@ type Manifest struct {
 
 // Resource is one entry of predicate.resources in an OMS statement.
 type Resource struct {
-	Name      string `json:"name"`
+	// Name is the path, or "path:start:end" for a shard.
+	Name string `json:"name"`
+	// Algorithm is the hash type, or "<hash>-sharded-<N>" for a shard.
 	Algorithm string `json:"algorithm"`
-	Digest    string `json:"digest"`
+	// Digest is the lowercase hex digest.
+	Digest string `json:"digest"`
 }
 
 // Serialization is predicate.serialization in an OMS statement. ShardSize is
 // omitted in files mode; it is written as a JSON integer (the reference
 // accepts integers; its own golden files hold a float).
 type Serialization struct {
-	Method        string   `json:"method"`
-	HashType      string   `json:"hash_type"`
-	AllowSymlinks bool     `json:"allow_symlinks"`
-	ShardSize     int64    `json:"shard_size,omitempty"`
-	IgnorePaths   []string `json:"ignore_paths"`
+	// Method is MethodFiles or MethodShards.
+	Method string `json:"method"`
+	// HashType is SHA256, BLAKE2b or BLAKE3.
+	HashType string `json:"hash_type"`
+	// AllowSymlinks is always written: the reference fails without it.
+	AllowSymlinks bool `json:"allow_symlinks"`
+	// ShardSize is the shard size in bytes (shards method only).
+	ShardSize int64 `json:"shard_size,omitempty"`
+	// IgnorePaths are the root-relative paths left out of the model.
+	IgnorePaths []string `json:"ignore_paths"`
 }
 
 // Name is the resource name: the path in files mode, "path:start:end" in
