@@ -225,6 +225,16 @@ func (m *machine) popMark() (int, error) {
 	return k, nil
 }
 
+// popToMark removes the topmost mark and everything above it, returning
+// the items (the "pop_mark" of pickle.py).
+func (m *machine) popToMark() ([]Value, error) {
+	k, err := m.popMark()
+	if err != nil {
+		return nil, err
+	}
+	return m.popFrom(k)
+}
+
 // popFrom removes stack[k:] and returns a copy.
 func (m *machine) popFrom(k int) ([]Value, error) {
 	if k < m.fence() || k > len(m.stack) {
@@ -436,11 +446,7 @@ func (m *machine) step(op Opcode) error {
 		_, err := m.pop()
 		return err
 	case POP_MARK:
-		k, err := m.popMark()
-		if err != nil {
-			return err
-		}
-		_, err = m.popFrom(k)
+		_, err := m.popToMark()
 		return err
 	case DUP:
 		v, err := m.top()
@@ -559,11 +565,7 @@ func (m *machine) step(op Opcode) error {
 	case EMPTY_SET:
 		return m.push(&Set{})
 	case TUPLE:
-		k, err := m.popMark()
-		if err != nil {
-			return err
-		}
-		items, err := m.popFrom(k)
+		items, err := m.popToMark()
 		if err != nil {
 			return err
 		}
@@ -576,11 +578,7 @@ func (m *machine) step(op Opcode) error {
 		}
 		return m.push(&Tuple{Items: items})
 	case LIST:
-		k, err := m.popMark()
-		if err != nil {
-			return err
-		}
-		items, err := m.popFrom(k)
+		items, err := m.popToMark()
 		if err != nil {
 			return err
 		}
@@ -588,11 +586,7 @@ func (m *machine) step(op Opcode) error {
 	case DICT:
 		return m.opDict()
 	case FROZENSET:
-		k, err := m.popMark()
-		if err != nil {
-			return err
-		}
-		items, err := m.popFrom(k)
+		items, err := m.popToMark()
 		if err != nil {
 			return err
 		}

@@ -7,11 +7,7 @@ import (
 // Opcodes that build and fill containers.
 
 func (m *machine) opDict() error {
-	k, err := m.popMark()
-	if err != nil {
-		return err
-	}
-	items, err := m.popFrom(k)
+	items, err := m.popToMark()
 	if err != nil {
 		return err
 	}
